@@ -1,0 +1,45 @@
+"""spikesim: one spiking-network description, run on JAX (CPU/GPU), fixed point and FPGA.
+
+Units everywhere: time in ms, voltage in mV, rates in Hz.
+"""
+
+from . import plot
+from .connectivity import AllToAll, FixedInDegree, FixedProbability, FromArrays, OneToOne
+from .lower import DelayRoundingWarning, lower
+from .network import Network, NoiseCurrent, Population, PopulationView, Projection, StepCurrent
+from .neurons import IZHIKEVICH_TYPES, LIF, Izhikevich
+from .plan import Plan
+from .result import Result
+from .synapses import CurrentPulse, Delta, ExpConductance, ExpCurrent
+from .values import Normal, SpecError, Uniform
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "IZHIKEVICH_TYPES",
+    "LIF",
+    "AllToAll",
+    "CurrentPulse",
+    "DelayRoundingWarning",
+    "Delta",
+    "ExpConductance",
+    "ExpCurrent",
+    "FixedInDegree",
+    "FixedProbability",
+    "FromArrays",
+    "Izhikevich",
+    "Network",
+    "NoiseCurrent",
+    "Normal",
+    "OneToOne",
+    "Plan",
+    "Population",
+    "PopulationView",
+    "Projection",
+    "Result",
+    "SpecError",
+    "StepCurrent",
+    "Uniform",
+    "lower",
+    "plot",
+]

@@ -1,0 +1,145 @@
+"""The shared JAX machinery: synapse tables, the delay ring and one simulation step.
+
+Layout (built once from the plan, numpy):
+
+* **Ring.** One flat float32 ring of ``D * W`` entries holds the input that will
+  arrive in each of the next ``D`` steps (``D`` = the largest delay) for every
+  synaptic channel of every population: a channel of population p occupies ``n_p``
+  consecutive columns of a row of width ``W``; the last column is a trash slot
+  for padding. A spike emitted in step t through a synapse of delay d is added to
+  row ``(t + d) % D``; row ``t % D`` is delivered (and cleared) at the start of step t.
+* **Fan-out tables.** All projections leaving one population are merged into one
+  padded table (ELL) with ``K`` = the largest out-degree columns: ``code[i, j] =
+  d * W + column`` and ``weight[i, j]``; row ``n`` is all padding.
+* **Event-driven push.** Each step, the indices of the neurons that fired are
+  compacted into a buffer of ``S`` entries; only their rows are gathered and
+  scatter-added into the ring, so the work is ``S * K`` per step, not the number of
+  synapses. A step with more than ``S`` spikes sets an overflow count; the runner
+  then grows ``S`` and re-runs the chunk, so no spike is ever dropped. When ``S``
+  reaches the population size the push uses every row (no compaction).
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..plan import Plan
+from ..values import SpecError
+
+
+@dataclass(frozen=True)
+class Group:
+    """The merged fan-out of one source population (static description)."""
+
+    pop: int
+    n: int
+    k: int
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Static facts about the compiled network (hashable, part of the jit cache key)."""
+
+    depth: int
+    width: int
+    offsets: tuple[tuple[int, ...], ...]  # per population, per channel: first ring column
+    groups: tuple[Group, ...]
+
+
+def build_layout(plan: Plan) -> tuple[Layout, dict, dict]:
+    """Return the static layout, the fan-out tables (numpy), and, per projection, the
+    flat positions of its synapses in its group's table (plan order)."""
+    offsets, col = [], 0
+    for p in plan.pops:
+        offs = []
+        for _ in p.channels:
+            offs.append(col)
+            col += p.n
+        offsets.append(tuple(offs))
+    width = col + 1
+    trash = col
+    depth = plan.max_delay()
+    if 2 * depth * width >= 2**31:
+        raise SpecError(f"the delay ring needs {depth} x {width} entries, more than int32 indexing allows; "
+                        "reduce the largest delay or the network size")
+    tables, slots, groups = {}, {}, []
+    for s, pop in enumerate(plan.pops):
+        projs = [p for p in plan.projs if p.pre == s]
+        if not projs:
+            continue
+        rows = np.concatenate([p.pre_idx for p in projs])
+        cols = np.concatenate([offsets[p.post][p.channel] + p.post_idx for p in projs])
+        delays = np.concatenate([p.delay_steps for p in projs]).astype(np.int64)
+        weights = np.concatenate([p.weight for p in projs])
+        order = np.argsort(rows, kind="stable")
+        counts = np.bincount(rows, minlength=pop.n)
+        k = max(1, int(counts.max()) if counts.size else 1)
+        starts = np.zeros(pop.n + 1, dtype=np.int64)
+        np.cumsum(counts, out=starts[1:])
+        pos = np.empty(rows.size, dtype=np.int64)
+        pos[order] = np.arange(rows.size) - starts[rows[order]]
+        flat = rows * k + pos
+        code = np.full((pop.n + 1) * k, 1 * width + trash, dtype=np.int64)
+        wt = np.zeros((pop.n + 1) * k, dtype=np.float64)
+        code[flat] = delays * width + cols
+        wt[flat] = weights
+        tables[s] = {"code": code.reshape(pop.n + 1, k).astype(np.int32),
+                     "weight": wt.reshape(pop.n + 1, k)}
+        start = 0
+        for p in projs:
+            slots[p.name] = (s, flat[start:start + p.n_synapses])
+            start += p.n_synapses
+        groups.append(Group(s, pop.n, k))
+    return Layout(depth, width, tuple(offsets), tuple(groups)), tables, slots
+
+
+def stream_key(seed: int, *labels) -> jax.Array:
+    """A PRNG key for one random stream (population + purpose), stable across runs."""
+    key = jax.random.key(int(seed) & 0xFFFFFFFF)
+    for label in labels:
+        key = jax.random.fold_in(key, zlib.crc32(str(label).encode()) & 0x7FFFFFFF)
+    return key
+
+
+def step_keys(key: jax.Array, t0, count: int) -> jax.Array:
+    """One key per global step t0 .. t0+count-1: the draws of a step never depend on chunking."""
+    return jax.vmap(lambda t: jax.random.fold_in(key, t))(t0 + jnp.arange(count, dtype=jnp.uint32))
+
+
+def push(ring: jax.Array, t, spiked: jax.Array, code: jax.Array, weight: jax.Array,
+         size: int, depth: int, width: int) -> tuple[jax.Array, jax.Array]:
+    """Scatter-add the fan-out of the neurons that fired into the ring; returns (ring, count).
+
+    With more than ``size`` spikes in the step, the exact fallback pushes every row
+    (masked by ``spiked``): nothing is dropped, the step is only slower.
+    """
+    n = spiked.shape[0]
+    base = (t % depth) * width
+    count = jnp.sum(spiked, dtype=jnp.int32)
+
+    def every_row(ring):
+        w = jnp.where(spiked[:, None], weight[:n], 0.0)
+        flat = (code[:n] + base) % (depth * width)
+        return ring.at[flat.ravel()].add(w.ravel(), mode="promise_in_bounds")
+
+    if size >= n:
+        return every_row(ring), count
+
+    def fired_rows(ring):
+        idx = jnp.nonzero(spiked, size=size, fill_value=n)[0]
+        flat = (code[idx] + base) % (depth * width)
+        return ring.at[flat.ravel()].add(weight[idx].ravel(), mode="promise_in_bounds")
+
+    return jax.lax.cond(count > size, every_row, fired_rows, ring), count
+
+
+def deliver(ring: jax.Array, t, depth: int, width: int) -> tuple[jax.Array, jax.Array]:
+    """Take row ``t % depth`` of the ring (the input arriving now) and clear it."""
+    start = (t % depth) * width
+    row = jax.lax.dynamic_slice(ring, (start,), (width,))
+    return jax.lax.dynamic_update_slice(ring, jnp.zeros((width,), ring.dtype), (start,)), row

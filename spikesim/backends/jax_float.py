@@ -1,0 +1,341 @@
+"""The float32 JAX runner (CPU and GPU): chunked, jit-compiled, event-driven.
+
+One step (the order is documented in ``docs/architecture.md``):
+
+1. deliver the ring row due now into the synaptic channels (Delta: into v);
+2. integrate every neuron over the step (the model's ``integrate``), decay channels;
+3. threshold (refractory neurons cannot fire), reset, start the refractory count;
+4. draw the spikes of Poisson sources and read those of spike sources;
+5. push every population's new spikes into the ring (event-driven).
+
+A run is split into chunks of ``T`` steps. Each chunk is one compiled call
+(``lax.fori_loop``); the state stays on the device and the recordings come back
+once per chunk. Random numbers are keyed by (seed, stream, global step), so the
+spikes do not depend on the chunking.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from tqdm.auto import tqdm
+
+from ..network import Record
+from ..plan import Plan
+from ..result import Result
+from .jax_core import build_layout, deliver, push, step_keys, stream_key
+
+CHUNK_BYTES = 256 * 2**20
+MAX_CHUNK = 20000
+
+
+@dataclass(frozen=True)
+class RecSpec:
+    """A recording, in the runner's terms (hashable)."""
+
+    kind: str  # "spikes" | "state" | "weights"
+    pop: int
+    var: str
+    every: int
+    name: str
+
+
+class JaxRunner:
+    """Holds the device state of one network between runs."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.layout, tables, self.slots = build_layout(plan)
+        self.codes = {s: jnp.asarray(t["code"]) for s, t in tables.items()}
+        self.coef = []
+        self.inputs = []
+        for _k, p in enumerate(plan.pops):
+            if p.kind != "neurons":
+                self.coef.append(None)
+                self.inputs.append(None)
+                continue
+            c = p.model.coefficients(p.params, p.channels, plan.dt)
+            self.coef.append(jax.tree.map(_to_device, c))
+            self.inputs.append(self._input_tables(p))
+        self.state = self._initial_state(tables)
+        self.step = 0
+        self.buffer = {g.pop: min(g.n, 32) for g in self.layout.groups}
+        self._compiled: dict = {}
+
+    # ---------------------------------------------------------------- set-up
+    def _input_tables(self, p) -> dict:
+        def mask(idx):
+            m = np.zeros(p.n, np.float32)
+            m[idx] = 1.0
+            return jnp.asarray(m)
+
+        steps = [(mask(c.idx), jnp.asarray(c.steps, jnp.int32), jnp.asarray(c.amps, jnp.float32))
+                 for c in p.step_currents]
+        noise = [(mask(c.idx), float(c.mean), float(c.std)) for c in p.noise]
+        return {"steps": steps, "noise": noise}
+
+    def _initial_state(self, tables) -> dict:
+        pops = []
+        for p in self.plan.pops:
+            if p.kind != "neurons":
+                pops.append({})
+                continue
+            st = {var: jnp.asarray(p.init[var], jnp.float32) for var in p.model.state_vars}
+            if p.model.has_refractory:
+                st["refr"] = jnp.zeros(p.n, jnp.int32)
+            st["syn"] = [jnp.zeros(p.n, jnp.float32) if s.kind in ("current", "conductance") else None
+                         for s in p.channels]
+            pops.append(st)
+        ring = jnp.zeros(self.layout.depth * self.layout.width, jnp.float32)
+        weights = {s: jnp.asarray(t["weight"], jnp.float32) for s, t in tables.items()}
+        return {"ring": ring, "pops": pops, "weights": weights}
+
+    # ------------------------------------------------------------- one step
+    def _neuron_step(self, k: int, st: dict, row, i_ext):
+        p, c, lay = self.plan.pops[k], self.coef[k], self.layout
+        model = p.model
+        syn = list(st["syn"])
+        vs = {var: st[var] for var in model.state_vars}
+        active = None
+        if model.has_refractory:
+            refr = jnp.maximum(st["refr"] - 1, 0)
+            active = refr == 0
+        for ch, s in enumerate(p.channels):
+            off = lay.offsets[k][ch]
+            seg = row[off:off + p.n]
+            if s.kind in ("current", "conductance"):
+                syn[ch] = syn[ch] + seg
+            elif s.kind == "delta":
+                vs["v"] = vs["v"] + (seg if active is None else jnp.where(active, seg, 0.0))
+            else:  # pulse
+                i_ext = i_ext + seg
+        new = model.integrate(jnp, c, vs, i_ext, syn, p.channels)
+        if active is not None:
+            new = {var: jnp.where(active, new[var], vs[var]) for var in new}
+        for ch, s in enumerate(p.channels):
+            if syn[ch] is not None:
+                syn[ch] = syn[ch] * np.float32(np.exp(-self.plan.dt / s.tau))
+        spiked = model.threshold(jnp, c, new)
+        if active is not None:
+            spiked = spiked & active
+        out = dict(model.reset(jnp, c, new, spiked))
+        if active is not None:
+            out["refr"] = jnp.where(spiked, c["ref_steps"], refr)
+        out["syn"] = syn
+        return out, spiked
+
+    def _external_current(self, k: int, t, noise_row):
+        p, inp = self.plan.pops[k], self.inputs[k]
+        i_ext = jnp.zeros(p.n, jnp.float32)
+        for m, steps, amps in inp["steps"]:
+            j = jnp.searchsorted(steps, t, side="right") - 1
+            amp = jnp.where(j >= 0, amps[jnp.maximum(j, 0)], 0.0)
+            i_ext = i_ext + m * amp
+        for (m, mean, std), z in zip(inp["noise"], noise_row):
+            i_ext = i_ext + m * (mean + std * z)
+        return i_ext
+
+    # --------------------------------------------------------------- a chunk
+    def _make_chunk(self, T: int, buffers: tuple, recs: tuple[RecSpec, ...]):
+        plan, lay = self.plan, self.layout
+        pops = plan.pops
+        poisson = [k for k, p in enumerate(pops) if p.kind == "poisson"]
+        probs = {k: jnp.asarray(pops[k].rate_hz * plan.dt / 1000.0, jnp.float32) for k in poisson}
+        keys = {k: stream_key(plan.seed, pops[k].name, "poisson") for k in poisson}
+        noise_keys = {k: [stream_key(plan.seed, pops[k].name, "noise", j) for j in range(len(p.noise))]
+                      for k, p in enumerate(pops) if p.kind == "neurons"}
+        size = dict(zip([g.pop for g in lay.groups], buffers))
+
+        def chunk(state, t0, n, sources):
+            drawn = {k: jax.vmap(lambda key, k=k: jax.random.uniform(key, (pops[k].n,)) < probs[k])(
+                step_keys(keys[k], t0, T)) for k in poisson}
+            noise = {k: [jax.vmap(lambda key, k=k: jax.random.normal(key, (pops[k].n,)))(step_keys(key, t0, T))
+                         for key in ks] for k, ks in noise_keys.items()}
+            bufs = [_empty_buffer(r, T, pops, self.slots) for r in recs]
+            fallbacks = jnp.zeros(len(lay.groups), jnp.int32)
+            peaks = jnp.zeros(len(lay.groups), jnp.int32)
+
+            def body(i, carry):
+                state, bufs, fallbacks, peaks = carry
+                t = t0 + i
+                bufs = [_write_state(b, r, state, t, t0, self.slots) if r.kind != "spikes" else b
+                        for b, r in zip(bufs, recs)]
+                ring, row = deliver(state["ring"], t, lay.depth, lay.width)
+                new_pops, spikes = [], []
+                for k, p in enumerate(pops):
+                    if p.kind == "neurons":
+                        i_ext = self._external_current(k, t, [z[i] for z in noise[k]])
+                        st, spk = self._neuron_step(k, state["pops"][k], row, i_ext)
+                    elif p.kind == "poisson":
+                        st, spk = {}, drawn[k][i]
+                    else:
+                        st, spk = {}, sources[k][i]
+                    new_pops.append(st)
+                    spikes.append(spk)
+                for g_i, g in enumerate(lay.groups):
+                    ring, count = push(ring, t, spikes[g.pop], self.codes[g.pop], state["weights"][g.pop],
+                                       size[g.pop], lay.depth, lay.width)
+                    fallbacks = fallbacks.at[g_i].add((count > size[g.pop]).astype(jnp.int32))
+                    peaks = peaks.at[g_i].max(count)
+                bufs = [jax.lax.dynamic_update_slice(b, jnp.packbits(spikes[r.pop])[None], (i, 0))
+                        if r.kind == "spikes" else b for b, r in zip(bufs, recs)]
+                new_state = {"ring": ring, "pops": new_pops, "weights": state["weights"]}
+                return new_state, bufs, fallbacks, peaks
+
+            return jax.lax.fori_loop(0, n, body, (state, bufs, fallbacks, peaks))
+
+        return jax.jit(chunk)
+
+    # ------------------------------------------------------------------ run
+    def _chunk_length(self, n_steps: int, recs, chunk_steps: int | None) -> int:
+        if chunk_steps is not None:
+            return int(chunk_steps)
+        per_step = 64
+        for p in self.plan.pops:
+            per_step += 4 * p.n * (p.kind == "poisson") + 4 * p.n * len(p.noise)
+        for r in recs:
+            per_step += (self.plan.pops[r.pop].n + 7) // 8 if r.kind == "spikes" else 0
+            if r.kind == "state":
+                per_step += 4 * self.plan.pops[r.pop].n / r.every
+            if r.kind == "weights":
+                per_step += 4 * self.slots[r.name][1].size / r.every
+        cap = int(max(16, min(MAX_CHUNK, CHUNK_BYTES // per_step)))
+        return min(cap, 1 << max(0, int(n_steps - 1).bit_length()))
+
+    def _rec_specs(self, records: list[Record]) -> tuple[RecSpec, ...]:
+        out = []
+        for r in records:
+            if r.is_projection:
+                proj = self.plan.proj(r.target)
+                out.append(RecSpec("weights", proj.pre, "weights", r.every, r.target))
+            else:
+                kind = "spikes" if r.var == "spikes" else "state"
+                out.append(RecSpec(kind, self.plan.pop_index(r.target), r.var, r.every, r.target))
+        return tuple(out)
+
+    def _sources(self, t0: int, T: int) -> dict:
+        out = {}
+        for k, p in enumerate(self.plan.pops):
+            if p.kind == "spike_source":
+                lo, hi = np.searchsorted(p.spike_steps, [t0, t0 + T])
+                dense = np.zeros((T, p.n), bool)
+                dense[p.spike_steps[lo:hi] - t0, p.spike_idx[lo:hi]] = True
+                out[k] = jnp.asarray(dense)
+        return out
+
+    def run(self, n_steps: int, records: list[Record], progress: bool = False,
+            chunk_steps: int | None = None, spike_buffer: int | None = None) -> Result:
+        recs = self._rec_specs(records)
+        T = self._chunk_length(n_steps, recs, chunk_steps)
+        if spike_buffer is not None:
+            self.buffer = {g.pop: min(g.n, int(spike_buffer)) for g in self.layout.groups}
+        t_start, t_end = self.step, self.step + n_steps
+        collected: list[list] = [[] for _ in recs]
+        info = {"chunk_steps": T, "fallback_steps": 0, "compile_s": 0.0, "loop_s": 0.0}
+        bar = tqdm(total=n_steps, disable=not progress, unit="step", desc="spikesim")
+        while self.step < t_end:
+            n = min(T, t_end - self.step)
+            key = (T, tuple(self.buffer[g.pop] for g in self.layout.groups), recs)
+            if key not in self._compiled:
+                t_c = time.perf_counter()
+                fn = self._make_chunk(T, key[1], recs)
+                args = (self.state, jnp.int32(self.step), jnp.int32(n), self._sources(self.step, T))
+                self._compiled[key] = fn.lower(*args).compile()
+                info["compile_s"] += time.perf_counter() - t_c
+            t_l = time.perf_counter()
+            state, bufs, fallbacks, peaks = self._compiled[key](
+                self.state, jnp.int32(self.step), jnp.int32(n), self._sources(self.step, T))
+            bufs = jax.device_get(bufs)
+            fallbacks, peaks = np.asarray(fallbacks), np.asarray(peaks)
+            info["loop_s"] += time.perf_counter() - t_l
+            for c, b, r in zip(collected, bufs, recs):
+                c.append(_read_buffer(b, r, self.step, n, self.plan.pops[r.pop].n))
+            info["fallback_steps"] += int(fallbacks.sum())
+            self._adapt_buffers(fallbacks, peaks, n)
+            self.state = state
+            self.step += n
+            bar.update(n)
+        bar.close()
+        info["spike_buffer"] = dict(self.buffer)
+        return self._result(recs, collected, t_start, t_end, info)
+
+    def _adapt_buffers(self, fallbacks: np.ndarray, peaks: np.ndarray, n: int) -> None:
+        """Grow a spike buffer whose fallback path ran in more than 1% of the steps."""
+        for g_i, g in enumerate(self.layout.groups):
+            if fallbacks[g_i] > max(1, n // 100):
+                new = 1 << int(peaks[g_i]).bit_length()
+                self.buffer[g.pop] = g.n if new * 2 > g.n else new
+
+    def _result(self, recs, collected, t_start, t_end, info) -> Result:
+        dt = self.plan.dt
+        res = Result(dt, t_start * dt, t_end * dt, {p.name: p.n for p in self.plan.pops}, info=info)
+        for r, parts in zip(recs, collected):
+            steps = np.concatenate([p[0] for p in parts])
+            vals = np.concatenate([p[1] for p in parts])
+            if r.kind == "spikes":
+                res.spike_data[r.name] = (steps * dt, vals)
+            elif r.kind == "state":
+                res.state_data[(r.name, r.var)] = (steps * dt, vals)
+            else:
+                res.weight_data[r.name] = (steps * dt, vals)
+        return res
+
+    # ------------------------------------------------------------- queries
+    def population_state(self, name: str) -> dict[str, np.ndarray]:
+        k = self.plan.pop_index(name)
+        st = self.state["pops"][k]
+        return {var: np.asarray(st[var]) for var in self.plan.pops[k].model.state_vars} if st else {}
+
+    def weights(self, name: str) -> np.ndarray:
+        s, flat = self.slots[name]
+        return np.asarray(self.state["weights"][s]).ravel()[flat].astype(np.float64)
+
+
+# ------------------------------------------------------------------ helpers
+def _to_device(x):
+    if isinstance(x, np.ndarray):
+        return jnp.asarray(x, jnp.int32 if x.dtype.kind == "i" else jnp.float32)
+    return x
+
+
+def _n_records(r: RecSpec, T: int) -> int:
+    return T // r.every + 2
+
+
+def _empty_buffer(r: RecSpec, T: int, pops, slots):
+    if r.kind == "spikes":
+        return jnp.zeros((T, (pops[r.pop].n + 7) // 8), jnp.uint8)
+    width = pops[r.pop].n if r.kind == "state" else slots[r.name][1].size
+    return jnp.zeros((_n_records(r, T), width), jnp.float32)
+
+
+def _write_state(buf, r: RecSpec, state, t, t0, slots):
+    """Record the value at the start of step t into slot ceil((t - first) / every).
+
+    Every step writes; the last write into a slot comes from the step that is a
+    multiple of ``every``, so no branch is needed (see ``_read_buffer``)."""
+    first = (t0 + r.every - 1) // r.every * r.every
+    slot = jnp.clip((t - first + r.every - 1) // r.every, 0, buf.shape[0] - 1)
+    if r.kind == "state":
+        return jax.lax.dynamic_update_slice(buf, state["pops"][r.pop][r.var][None], (slot, 0))
+    s, flat = slots[r.name]
+
+    def write(b):
+        return jax.lax.dynamic_update_slice(b, state["weights"][s].ravel()[flat][None], (slot, 0))
+
+    return jax.lax.cond(t % r.every == 0, write, lambda b: b, buf)
+
+
+def _read_buffer(buf, r: RecSpec, t0: int, n: int, size: int):
+    """The recorded steps and values of one chunk, as numpy."""
+    if r.kind == "spikes":
+        bits = np.unpackbits(buf[:n], axis=1, count=size).astype(bool)
+        step, idx = np.nonzero(bits)
+        return step.astype(np.int64) + t0, idx.astype(np.int64)
+    first = -(-t0 // r.every) * r.every
+    steps = np.arange(first, t0 + n, r.every, dtype=np.int64)
+    return steps, np.asarray(buf[: steps.size])
