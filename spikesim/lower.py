@@ -56,7 +56,7 @@ def lower_population(net: Network, pop: Population) -> PopPlan:
     model.check(params, net.dt, f"population {pop.name!r} ({mname})")
     init = model.default_init(params)
     rng = stable_rng(net.seed, "population", pop.name, "init")
-    for var, value in pop.init.items():
+    for var, value in pop.init.items():  # synaptic channels too; checked in collect_channels
         init[var] = resolve(f"{pop.name}.init[{var!r}]", value, pop.n, rng)
     return PopPlan(pop.name, pop.n, "neurons", model=model, params=params, init=init)
 
@@ -69,6 +69,18 @@ def collect_channels(net: Network, pops: list[PopPlan], index: dict[str, int]) -
             chans.append(proj.synapse)
     for p in pops:
         p.channels = tuple(channels[p.name])
+        names = [getattr(syn, "name", None) for syn in p.channels]
+        named = [n for n in names if n]
+        if len(set(named)) != len(named):
+            dup = next(n for n in named if named.count(n) > 1)
+            raise SpecError(f"population {p.name!r}: two different synapse types are both named {dup!r}")
+        clash = set(named) & set(p.model.state_vars if p.model else ())
+        if clash:
+            raise SpecError(f"population {p.name!r}: synapse name {clash.pop()!r} clashes with a state variable")
+        for var in p.init:
+            if p.model is not None and var not in p.model.state_vars and var not in named:
+                raise SpecError(f"population {p.name!r}: init[{var!r}] is neither a state variable "
+                                f"{p.model.state_vars} nor a named synapse {tuple(named)}")
 
 
 def _delays_to_steps(name: str, delay_ms: np.ndarray, dt: float) -> np.ndarray:

@@ -189,9 +189,9 @@ class Network:
         if not isinstance(model, NEURON_TYPES):
             raise SpecError(f"model={model!r} is not a neuron model ({', '.join(t.__name__ for t in NEURON_TYPES)})")
         for var, value in (init or {}).items():
-            if var not in model.state_vars:
-                raise SpecError(f"init: {var!r} is not a state variable of {type(model).__name__} {model.state_vars}")
-            check_shape(f"init[{var!r}]", value)
+            if not isinstance(var, str):
+                raise SpecError(f"init: {var!r} is not a variable name")
+            check_shape(f"init[{var!r}]", value)  # names of synaptic channels are checked by lower()
         pop = Population(self, name, n, "neurons", model=model, init=init)
         self.populations[name] = pop
         return pop
@@ -323,14 +323,20 @@ class Network:
         else:
             pop = self._target(target, "target", neurons_only=False).population
             allowed = ("spikes",) + (pop.model.state_vars if pop.model is not None else ())
-            if var not in allowed:
-                raise SpecError(f"record: var={var!r} is unknown for {pop.name!r}; choose from {allowed}")
+            if var not in allowed and (pop.model is None or var not in self._channel_names(pop)):
+                raise SpecError(f"record: var={var!r} is unknown for {pop.name!r}; choose from "
+                                f"{allowed + self._channel_names(pop)}")
             if var == "spikes" and every != 1:
                 raise SpecError(f"record: every={every} is meaningless for spikes (every spike is recorded)")
             rec = Record(pop.name, var, int(every))
         if rec not in self.records:
             self.records.append(rec)
         return rec
+
+    def _channel_names(self, pop: Population) -> tuple[str, ...]:
+        """Names of the named synaptic channels (ExpCurrent/ExpConductance ``name=``) onto ``pop``."""
+        names = [getattr(p.synapse, "name", None) for p in self.projections.values() if p.post.population is pop]
+        return tuple(dict.fromkeys(n for n in names if n))
 
     # ------------------------------------------------------------------ running
     @property

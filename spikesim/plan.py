@@ -42,13 +42,20 @@ class PopPlan:
     kind: str
     model: NeuronModel | None = None
     params: dict[str, np.ndarray] = field(default_factory=dict)
-    init: dict[str, np.ndarray] = field(default_factory=dict)
+    init: dict[str, np.ndarray] = field(default_factory=dict)  # state variables and named channels
     channels: tuple[Synapse, ...] = ()
     rate_hz: np.ndarray | None = None
     spike_steps: np.ndarray | None = None  # sorted
     spike_idx: np.ndarray | None = None
     step_currents: list[StepCurrentPlan] = field(default_factory=list)
     noise: list[NoisePlan] = field(default_factory=list)
+
+    def channel_index(self, name: str) -> int | None:
+        """The index of the synaptic channel called ``name``, or None."""
+        for k, syn in enumerate(self.channels):
+            if getattr(syn, "name", None) == name:
+                return k
+        return None
 
 
 @dataclass

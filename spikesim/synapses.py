@@ -16,6 +16,10 @@ class                          on arrival of weight w                         be
 ============================  =============================================  ==============================
 
 The decay is integrated exactly: ``x(t + dt) = x(t) * exp(-dt / tau)``.
+
+Give an ``ExpCurrent`` or ``ExpConductance`` a ``name`` (e.g. ``"ge"``) to set its
+initial value through ``add_population(..., init={"ge": ...})`` and to record it
+with ``net.record(pop, "ge")``.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ class ExpCurrent:
     (mV for LIF, where the input is R*I; mV/ms for Izhikevich)."""
 
     tau: float
+    name: str | None = None
 
     kind = "current"
 
@@ -47,6 +52,7 @@ class ExpConductance:
 
     tau: float
     e_rev: float
+    name: str | None = None
 
     kind = "conductance"
 

@@ -87,8 +87,8 @@ class JaxRunner:
             st = {var: jnp.asarray(p.init[var], jnp.float32) for var in p.model.state_vars}
             if p.model.has_refractory:
                 st["refr"] = jnp.zeros(p.n, jnp.int32)
-            st["syn"] = [jnp.zeros(p.n, jnp.float32) if s.kind in ("current", "conductance") else None
-                         for s in p.channels]
+            st["syn"] = [jnp.asarray(p.init.get(getattr(s, "name", None), np.zeros(p.n)), jnp.float32)
+                         if s.kind in ("current", "conductance") else None for s in p.channels]
             pops.append(st)
         ring = jnp.zeros(self.layout.depth * self.layout.width, jnp.float32)
         weights = {s: jnp.asarray(t["weight"], jnp.float32) for s, t in tables.items()}
@@ -213,8 +213,13 @@ class JaxRunner:
                 proj = self.plan.proj(r.target)
                 out.append(RecSpec("weights", proj.pre, "weights", r.every, r.target))
             else:
+                k = self.plan.pop_index(r.target)
                 kind = "spikes" if r.var == "spikes" else "state"
-                out.append(RecSpec(kind, self.plan.pop_index(r.target), r.var, r.every, r.target))
+                ch = self.plan.pops[k].channel_index(r.var)
+                var = r.var if ch is None else f"syn:{ch}"
+                if ch is not None and self.plan.pops[k].channels[ch].kind not in ("current", "conductance"):
+                    raise ValueError(f"record: {r.var!r} has no state to record")
+                out.append(RecSpec(kind, k, var, r.every, r.target))
         return tuple(out)
 
     def _sources(self, t0: int, T: int) -> dict:
@@ -279,7 +284,8 @@ class JaxRunner:
             if r.kind == "spikes":
                 res.spike_data[r.name] = (steps * dt, vals)
             elif r.kind == "state":
-                res.state_data[(r.name, r.var)] = (steps * dt, vals)
+                var = r.var if not r.var.startswith("syn:") else self.plan.pops[r.pop].channels[int(r.var[4:])].name
+                res.state_data[(r.name, var)] = (steps * dt, vals)
             else:
                 res.weight_data[r.name] = (steps * dt, vals)
         return res
@@ -287,8 +293,14 @@ class JaxRunner:
     # ------------------------------------------------------------- queries
     def population_state(self, name: str) -> dict[str, np.ndarray]:
         k = self.plan.pop_index(name)
-        st = self.state["pops"][k]
-        return {var: np.asarray(st[var]) for var in self.plan.pops[k].model.state_vars} if st else {}
+        p, st = self.plan.pops[k], self.state["pops"][k]
+        if not st:
+            return {}
+        out = {var: np.asarray(st[var]) for var in p.model.state_vars}
+        for ch, syn in enumerate(p.channels):
+            if getattr(syn, "name", None):
+                out[syn.name] = np.asarray(st["syn"][ch])
+        return out
 
     def weights(self, name: str) -> np.ndarray:
         s, flat = self.slots[name]
@@ -321,13 +333,20 @@ def _write_state(buf, r: RecSpec, state, t, t0, slots):
     first = (t0 + r.every - 1) // r.every * r.every
     slot = jnp.clip((t - first + r.every - 1) // r.every, 0, buf.shape[0] - 1)
     if r.kind == "state":
-        return jax.lax.dynamic_update_slice(buf, state["pops"][r.pop][r.var][None], (slot, 0))
+        return jax.lax.dynamic_update_slice(buf, _state_var(state["pops"][r.pop], r.var)[None], (slot, 0))
     s, flat = slots[r.name]
 
     def write(b):
         return jax.lax.dynamic_update_slice(b, state["weights"][s].ravel()[flat][None], (slot, 0))
 
     return jax.lax.cond(t % r.every == 0, write, lambda b: b, buf)
+
+
+def _state_var(st: dict, var: str):
+    """A population state variable, or a synaptic channel given as ``"syn:<index>"``."""
+    if var.startswith("syn:"):
+        return st["syn"][int(var[4:])]
+    return st[var]
 
 
 def _read_buffer(buf, r: RecSpec, t0: int, n: int, size: int):
