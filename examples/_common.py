@@ -39,3 +39,14 @@ def save_raster(res: ss.Result, names: list[str], out: Path, filename: str, titl
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def group_rates(res: ss.Result, name: str, groups: dict[str, slice]) -> dict[str, float]:
+    """Mean firing rate (Hz) of each named slice of population ``name``."""
+    counts = res.spike_counts(name)
+    seconds = res.duration / 1000.0
+    return {group: float(counts[sl].mean() / seconds) for group, sl in groups.items()}
+
+
+def format_rates(rates: dict[str, float]) -> str:
+    return ", ".join(f"{group} {rate:.2f} Hz" for group, rate in rates.items())

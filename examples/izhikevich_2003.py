@@ -28,8 +28,11 @@ N_EXC, N_INH = 800, 200
 DT = 1.0  # ms, net.m's step
 
 
-def build(seed: int = 0) -> tuple[ss.Network, ss.Population]:
-    """The net.m network as one population ``"P"``: neurons 0-799 excitatory, 800-999 inhibitory."""
+def build(seed: int = 0, noise: bool = True, i_offset: float | np.ndarray = 0.0) -> tuple[ss.Network, ss.Population]:
+    """The net.m network as one population ``"P"``: neurons 0-799 excitatory, 800-999 inhibitory.
+
+    ``noise=False`` leaves out the thalamic noise; ``i_offset`` (mV/ms, scalar or one value per
+    neuron) is a constant input current (0 in net.m). Both exist for deterministic checks."""
     rng = np.random.default_rng(seed)
     n = N_EXC + N_INH
     r_exc, r_inh = rng.random(N_EXC), rng.random(N_INH)
@@ -38,6 +41,7 @@ def build(seed: int = 0) -> tuple[ss.Network, ss.Population]:
         b=np.concatenate([np.full(N_EXC, 0.2), 0.25 - 0.05 * r_inh]),
         c=np.concatenate([-65.0 + 15.0 * r_exc**2, np.full(N_INH, -65.0)]),
         d=np.concatenate([8.0 - 6.0 * r_exc**2, np.full(N_INH, 2.0)]),
+        i_offset=i_offset,
         integrator="netm",
     )
     # net.m: S(post, pre) = [0.5*rand(N, Ne), -rand(N, Ni)]; AllToAll orders synapses pre-major.
@@ -45,8 +49,9 @@ def build(seed: int = 0) -> tuple[ss.Network, ss.Population]:
     net = ss.Network(dt=DT, seed=seed)
     pop = net.add_population("P", n, model)  # default initial state: v = -65, u = b v, as net.m
     net.connect(pop, pop, ss.AllToAll(), synapse=ss.CurrentPulse(), weight=s.T.ravel(), delay=DT)
-    net.add_noise_current(pop[:N_EXC], std=5.0)
-    net.add_noise_current(pop[N_EXC:], std=2.0)
+    if noise:
+        net.add_noise_current(pop[:N_EXC], std=5.0)
+        net.add_noise_current(pop[N_EXC:], std=2.0)
     net.record(pop, "spikes")
     return net, pop
 

@@ -349,13 +349,15 @@ class Network:
         return self._plan
 
     def run(self, duration: float, backend: str = "jax", progress: bool = False,
-            chunk: float | None = None, spike_buffer: int | None = None) -> Result:
+            chunk: float | None = None, spike_buffer: int | None = None, native: bool | None = None) -> Result:
         """Simulate ``duration`` ms and return a :class:`~spikesim.Result`.
 
         A later ``run`` continues from the final state. Long runs execute in chunks of
         ``chunk`` ms (default: chosen from memory); the result does not depend on the
         chunking. ``progress=True`` shows a tqdm bar. ``spike_buffer`` sets the initial
         size of the per-step spike buffer (it grows automatically on overflow).
+        ``native`` (jax backend on CPU): push spikes with the compiled C++ kernel; None (the
+        default) uses it when a C++ compiler is available. Both paths give identical spikes.
         """
         if backend not in BACKENDS:
             raise SpecError(f"backend={backend!r} is unknown; available: {', '.join(BACKENDS)}")
@@ -376,7 +378,7 @@ class Network:
                                 "switching backends between runs is not supported")
             from .backends import make_runner
 
-            self._runner = make_runner(backend, plan)
+            self._runner = make_runner(backend, plan, native=native)
             self._backend = backend
         chunk_steps = None if chunk is None else max(1, round(chunk / self.dt))
         return self._runner.run(n_steps, records=list(self.records), progress=progress,

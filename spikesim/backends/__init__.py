@@ -5,10 +5,10 @@ from __future__ import annotations
 from ..plan import Plan
 
 
-def make_runner(backend: str, plan: Plan):
+def make_runner(backend: str, plan: Plan, native: bool | None = None):
     """Build the runner of ``backend`` for ``plan`` (imports the backend lazily)."""
     if backend == "jax":
         from .jax_float import JaxRunner
 
-        return JaxRunner(plan)
+        return JaxRunner(plan, native=native)
     raise ValueError(f"backend={backend!r} is unknown")

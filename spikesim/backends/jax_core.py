@@ -89,7 +89,8 @@ def build_layout(plan: Plan) -> tuple[Layout, dict, dict]:
         code[flat] = delays * width + cols
         wt[flat] = weights
         tables[s] = {"code": code.reshape(pop.n + 1, k).astype(np.int32),
-                     "weight": wt.reshape(pop.n + 1, k)}
+                     "weight": wt.reshape(pop.n + 1, k),
+                     "rowlen": np.append(counts, 0).astype(np.int32)}
         start = 0
         for p in projs:
             slots[p.name] = (s, flat[start:start + p.n_synapses])

@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 from ..network import Record
 from ..plan import Plan
 from ..result import Result
+from . import native
 from .jax_core import build_layout, deliver, push, step_keys, stream_key
 
 CHUNK_BYTES = 256 * 2**20
@@ -47,10 +48,12 @@ class RecSpec:
 class JaxRunner:
     """Holds the device state of one network between runs."""
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, native: bool | None = None) -> None:
         self.plan = plan
         self.layout, tables, self.slots = build_layout(plan)
         self.codes = {s: jnp.asarray(t["code"]) for s, t in tables.items()}
+        self.rowlen = {s: jnp.asarray(t["rowlen"]) for s, t in tables.items()}
+        self.native = _use_native(native)
         self.coef = []
         self.inputs = []
         for _k, p in enumerate(plan.pops):
@@ -177,6 +180,11 @@ class JaxRunner:
                     new_pops.append(st)
                     spikes.append(spk)
                 for g_i, g in enumerate(lay.groups):
+                    if self.native:
+                        ring, count = native.push(ring, spikes[g.pop], self.codes[g.pop], state["weights"][g.pop],
+                                                  self.rowlen[g.pop], t, lay.depth, lay.width)
+                        peaks = peaks.at[g_i].max(count)
+                        continue
                     ring, count = push(ring, t, spikes[g.pop], self.codes[g.pop], state["weights"][g.pop],
                                        size[g.pop], lay.depth, lay.width)
                     fallbacks = fallbacks.at[g_i].add((count > size[g.pop]).astype(jnp.int32))
@@ -266,6 +274,7 @@ class JaxRunner:
             bar.update(n)
         bar.close()
         info["spike_buffer"] = dict(self.buffer)
+        info["native"] = self.native
         return self._result(recs, collected, t_start, t_end, info)
 
     def _adapt_buffers(self, fallbacks: np.ndarray, peaks: np.ndarray, n: int) -> None:
@@ -308,6 +317,18 @@ class JaxRunner:
 
 
 # ------------------------------------------------------------------ helpers
+def _use_native(requested: bool | None) -> bool:
+    """The compiled C++ push runs on CPU only; None picks it whenever it can be built."""
+    if requested is False or jax.default_backend() != "cpu":
+        if requested:
+            raise ValueError(f"native=True: the native push runs on CPU, not on {jax.default_backend()!r}")
+        return False
+    ok = native.load()
+    if requested and not ok:
+        raise ValueError("native=True: the native push could not be built (see the warning above)")
+    return ok
+
+
 def _to_device(x):
     if isinstance(x, np.ndarray):
         return jnp.asarray(x, jnp.int32 if x.dtype.kind == "i" else jnp.float32)
