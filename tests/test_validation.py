@@ -76,7 +76,7 @@ CASES = [
     # array lengths
     ("neuron param length", lambda: run(network(lif(tau_m=[10.0, 10.0, 10.0]))), ["tau_m", "(3,)", "4"]),
     ("init length", lambda: run(network(init={"v": np.zeros(3)})), ["init['v']", "(3,)", "4"]),
-    ("init unknown variable", lambda: network(init={"u": 0.0}), ["'u'"]),
+    ("init unknown variable", lambda: run(network(init={"u": 0.0})), ["init['u']"]),
     ("weight length", lambda: run(connected(weight=np.ones(5))), ["weight", "(5,)", "16"]),
     ("delay length", lambda: run(connected(delay=np.full(3, 1.0))), ["delay", "(3,)", "16"]),
     ("FromArrays lengths", lambda: ss.FromArrays(np.array([0, 1, 2]), np.array([0, 1])), ["FromArrays", "(3,)", "(2,)"]),
@@ -143,7 +143,8 @@ CASES = [
     ("FixedInDegree k above n_pre - 1 without self",
      lambda: run(connected(ss.FixedInDegree(4, allow_self=False), post="A")), ["FixedInDegree.k=4", "3"]),
     ("FixedInDegree k negative", lambda: ss.FixedInDegree(-1), ["FixedInDegree.k=-1"]),
-    ("OneToOne sizes differ", lambda: run(connected(ss.OneToOne(), pre_view=slice(0, 3))), ["OneToOne", "pre has 3", "post has 4"]),
+    ("OneToOne sizes differ",
+     lambda: run(connected(ss.OneToOne(), pre_view=slice(0, 3))), ["OneToOne", "pre has 3", "post has 4"]),
 ]
 
 
@@ -157,11 +158,106 @@ def no_compile(monkeypatch):
     monkeypatch.setattr(spikesim.backends, "make_runner", make_runner)
 
 
-@pytest.mark.parametrize(("build", "fragments"), [pytest.param(b, f, id=i) for i, b, f in CASES])
-def test_bad_input_is_a_spec_error_naming_parameter_and_value(no_compile, build, fragments):
+def assert_spec_error(build, fragments: list[str]) -> None:
     with pytest.raises(ss.SpecError) as exc:
         build()
     assert isinstance(exc.value, ValueError)
     message = str(exc.value)
     for fragment in fragments:
         assert fragment in message, f"{fragment!r} not in {message!r}"
+
+
+@pytest.mark.parametrize(("build", "fragments"), [pytest.param(b, f, id=i) for i, b, f in CASES])
+def test_bad_input_is_a_spec_error_naming_parameter_and_value(no_compile, build, fragments):
+    assert_spec_error(build, fragments)
+
+
+# Inputs that are rejected, but not with a SpecError (see the report): an int() of NaN or inf
+# raises ValueError or OverflowError (not even a ValueError), and an out-of-range view index
+# raises numpy's IndexError before PopulationView's own range check is reached.
+KNOWN_BAD = [
+    ("FixedInDegree k nan", lambda: ss.FixedInDegree(NAN), ["FixedInDegree.k", "nan"]),
+    ("FixedInDegree k inf", lambda: ss.FixedInDegree(INF), ["FixedInDegree.k", "inf"]),
+    ("population size inf", lambda: ss.Network(dt=DT).add_population("A", INF, lif()), ["n=inf"]),
+    ("population size nan", lambda: ss.Network(dt=DT).add_poisson("S", NAN, 1.0), ["n=nan"]),
+    ("seed nan", lambda: ss.Network(dt=DT, seed=NAN), ["seed=nan"]),
+    ("record every inf", lambda: network().record("A", "v", every=INF), ["every=inf"]),
+    ("spike_buffer inf", lambda: run(network(), spike_buffer=INF), ["spike_buffer=inf"]),
+    ("view index out of range", lambda: network().populations["A"][[7]], ["'A'", "out of range"]),
+]
+
+
+@pytest.mark.xfail(strict=True, reason="non-finite integer arguments and out-of-range view indices escape as "
+                                       "ValueError/OverflowError/IndexError instead of a SpecError")
+@pytest.mark.parametrize(("build", "fragments"), [pytest.param(b, f, id=i) for i, b, f in KNOWN_BAD])
+def test_bad_integer_input_is_a_spec_error(no_compile, build, fragments):
+    assert_spec_error(build, fragments)
+
+
+# --------------------------------------------------------------------------- frozen after a run
+@pytest.fixture(scope="module")
+def ran_network() -> ss.Network:
+    net = connected()
+    net.run(0.5)
+    return net
+
+
+@pytest.mark.parametrize("add", [
+    pytest.param(lambda net: net.add_population("C", 3, lif()), id="add_population"),
+    pytest.param(lambda net: net.add_poisson("C", 3, 1.0), id="add_poisson"),
+    pytest.param(lambda net: net.add_spike_source("C", 3, [1.0], [0]), id="add_spike_source"),
+    pytest.param(lambda net: net.connect("A", "B", ss.OneToOne()), id="connect"),
+    pytest.param(lambda net: net.add_step_current("A", [0.0], [1.0]), id="add_step_current"),
+    pytest.param(lambda net: net.add_noise_current("A", 1.0), id="add_noise_current"),
+])
+def test_structure_is_frozen_after_a_run(ran_network, add):
+    before = (dict(ran_network.populations), dict(ran_network.projections), list(ran_network.currents))
+    with pytest.raises(ss.SpecError, match="already been run"):
+        add(ran_network)
+    assert before == (ran_network.populations, ran_network.projections, ran_network.currents)
+
+
+def test_lowering_freezes_the_structure():
+    net = connected()
+    assert net.plan is net.plan
+    with pytest.raises(ss.SpecError, match="frozen"):
+        net.add_population("C", 3, lif())
+
+
+# --------------------------------------------------------------------------- delay rounding
+def _rounding_warnings(delay, dt: float) -> tuple[list[warnings.WarningMessage], np.ndarray]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        net = connected(dt=dt, delay=delay)
+        delays = net.connections("A->B")["delay"]
+    return [w for w in caught if issubclass(w.category, ss.DelayRoundingWarning)], delays
+
+
+@pytest.mark.parametrize(("delay", "dt", "expected_ms"), [
+    (0.17, 0.1, 0.2),
+    (0.33, 0.1, 0.3),
+    (1.26, 0.5, 1.5),
+    (np.r_[np.full(15, 0.2), 0.26], 0.1, np.r_[np.full(15, 0.2), 0.3]),
+])
+def test_delay_rounding_warns_and_rounds_to_the_nearest_step(delay, dt, expected_ms):
+    caught, delays = _rounding_warnings(delay, dt)
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert "A->B" in message and f"dt={dt}" in message
+    np.testing.assert_allclose(delays, np.broadcast_to(expected_ms, delays.shape), rtol=1e-12)
+
+
+def test_delay_rounding_warns_for_a_distribution():
+    caught, delays = _rounding_warnings(ss.Uniform(0.1, 2.0), 0.1)
+    assert len(caught) == 1
+    steps = delays / 0.1
+    np.testing.assert_allclose(steps, np.rint(steps), atol=1e-9)
+
+
+@pytest.mark.parametrize(("delay", "dt"), [
+    (0.1, 0.1), (0.3, 0.1), (0.7, 0.1), (1.5, 0.025), (2.0, 1.0), (np.arange(1, 17) * 0.1, 0.1),
+])
+def test_whole_step_delays_do_not_warn(delay, dt):
+    caught, delays = _rounding_warnings(delay, dt)
+    assert caught == []
+    np.testing.assert_allclose(delays, np.broadcast_to(delay, delays.shape), rtol=1e-12)

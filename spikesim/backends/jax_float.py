@@ -167,7 +167,7 @@ class JaxRunner:
                 t = t0 + i
                 bufs = [_write_state(b, r, state, t, t0, self.slots) if r.kind != "spikes" else b
                         for b, r in zip(bufs, recs)]
-                ring, row = deliver(state["ring"], t, lay.depth, lay.width)
+                ring, row = (native.deliver if self.native else deliver)(state["ring"], t, lay.depth, lay.width)
                 new_pops, spikes = [], []
                 for k, p in enumerate(pops):
                     if p.kind == "neurons":

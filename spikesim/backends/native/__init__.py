@@ -22,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 
 _SOURCE = Path(__file__).with_name("push.cc")
-_TARGET = "spikesim_push"
+_TARGETS = {"spikesim_push": "SpikesimPush", "spikesim_deliver": "SpikesimDeliver"}
 _state: dict = {}
 
 
@@ -57,7 +57,8 @@ def load() -> bool:
     if "ok" not in _state:
         try:
             lib = ctypes.cdll.LoadLibrary(str(_build()))
-            jax.ffi.register_ffi_target(_TARGET, jax.ffi.pycapsule(lib.SpikesimPush), platform="cpu")
+            for target, symbol in _TARGETS.items():
+                jax.ffi.register_ffi_target(target, jax.ffi.pycapsule(getattr(lib, symbol)), platform="cpu")
             _state["ok"] = True
         except Exception as exc:  # no compiler, no headers: fall back to pure XLA
             warnings.warn(f"spikesim: native CPU kernels unavailable, using the pure-XLA path ({exc})", stacklevel=2)
@@ -68,10 +69,21 @@ def load() -> bool:
 def push(ring, spiked, code, weight, rowlen, t, depth: int, width: int):
     """Native equivalent of :func:`spikesim.backends.jax_core.push`; returns (ring, count)."""
     call = jax.ffi.ffi_call(
-        _TARGET,
+        "spikesim_push",
         (jax.ShapeDtypeStruct(ring.shape, jnp.float32), jax.ShapeDtypeStruct((), jnp.int32)),
         input_output_aliases={0: 0},
         vmap_method="sequential",
     )
     return call(ring, spiked, code, weight, rowlen, jnp.asarray(t, jnp.int32),
                 depth=np.int64(depth), width=np.int64(width), k=np.int64(code.shape[1]))
+
+
+def deliver(ring, t, depth: int, width: int):
+    """Native equivalent of :func:`spikesim.backends.jax_core.deliver`; returns (ring, row)."""
+    call = jax.ffi.ffi_call(
+        "spikesim_deliver",
+        (jax.ShapeDtypeStruct(ring.shape, jnp.float32), jax.ShapeDtypeStruct((width,), jnp.float32)),
+        input_output_aliases={0: 0},
+        vmap_method="sequential",
+    )
+    return call(ring, jnp.asarray(t, jnp.int32), depth=np.int64(depth), width=np.int64(width))

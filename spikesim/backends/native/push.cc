@@ -4,6 +4,10 @@
 // table into the delay ring: ring[(code[i,j] + (t % depth) * width) mod (depth * width)] += w[i,j]
 // for j < rowlen[i]. The rows are visited in increasing i and j: the same order as the
 // pure-XLA scatter, so both paths give bit-identical rings. Returns the spike count.
+//
+// SpikesimDeliver copies out row (t % depth) of the ring (the input arriving now) and
+// clears it in place. Both handlers alias the ring to their output, so XLA keeps one
+// ring buffer for the whole loop instead of copying it every step.
 #include <cstdint>
 #include <cstring>
 
@@ -56,3 +60,25 @@ XLA_FFI_DEFINE_HANDLER_SYMBOL(SpikesimPush, PushImpl,
                                   .Attr<int64_t>("depth")
                                   .Attr<int64_t>("width")
                                   .Attr<int64_t>("k"));
+
+static ffi::Error DeliverImpl(ffi::Buffer<ffi::F32> ring_in, ffi::Buffer<ffi::S32> step,
+                              ffi::ResultBuffer<ffi::F32> ring_out, ffi::ResultBuffer<ffi::F32> row,
+                              int64_t depth, int64_t width) {
+  float* ring = ring_out->typed_data();
+  if (ring != ring_in.typed_data()) {
+    std::memcpy(ring, ring_in.typed_data(), sizeof(float) * depth * width);
+  }
+  float* r = ring + (static_cast<int64_t>(step.typed_data()[0]) % depth) * width;
+  std::memcpy(row->typed_data(), r, sizeof(float) * width);
+  std::memset(r, 0, sizeof(float) * width);
+  return ffi::Error::Success();
+}
+
+XLA_FFI_DEFINE_HANDLER_SYMBOL(SpikesimDeliver, DeliverImpl,
+                              ffi::Ffi::Bind()
+                                  .Arg<ffi::Buffer<ffi::F32>>()
+                                  .Arg<ffi::Buffer<ffi::S32>>()
+                                  .Ret<ffi::Buffer<ffi::F32>>()
+                                  .Ret<ffi::Buffer<ffi::F32>>()
+                                  .Attr<int64_t>("depth")
+                                  .Attr<int64_t>("width"));
