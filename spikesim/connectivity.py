@@ -97,6 +97,9 @@ class AllToAll:
 
     allow_self: bool = True
 
+    def expected(self, ctx: ConnectContext) -> float:
+        return ctx.n_pre * ctx.n_post
+
     def build(self, ctx: ConnectContext, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         pre = np.repeat(np.arange(ctx.n_pre), ctx.n_post)
         post = np.tile(np.arange(ctx.n_post), ctx.n_pre)
@@ -106,6 +109,9 @@ class AllToAll:
 @dataclass(frozen=True)
 class OneToOne:
     """Neuron i of the presynaptic view connects to neuron i of the postsynaptic view."""
+
+    def expected(self, ctx: ConnectContext) -> float:
+        return ctx.n_pre
 
     def build(self, ctx: ConnectContext, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         if ctx.n_pre != ctx.n_post:
@@ -126,6 +132,9 @@ class FixedProbability:
         if not 0.0 <= self.p <= 1.0:
             raise SpecError(f"FixedProbability.p={self.p} is outside [0, 1]")
 
+    def expected(self, ctx: ConnectContext) -> float:
+        return self.p * ctx.n_pre * ctx.n_post
+
     def build(self, ctx: ConnectContext, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         partner = _self_partner(ctx) if not self.allow_self else np.full(ctx.n_pre, -1)
         n_avail = np.where(partner >= 0, ctx.n_post - 1, ctx.n_post)
@@ -145,6 +154,9 @@ class FixedInDegree:
     def __post_init__(self) -> None:
         if int(self.k) != self.k or self.k < 0:
             raise SpecError(f"FixedInDegree.k={self.k} must be a non-negative integer")
+
+    def expected(self, ctx: ConnectContext) -> float:
+        return self.k * ctx.n_post
 
     def build(self, ctx: ConnectContext, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         swapped = ConnectContext(ctx.post_global, ctx.pre_global, ctx.same_population)
@@ -172,6 +184,9 @@ class FromArrays:
         for name, arr in (("pre", pre), ("post", post)):
             if arr.size and (not np.issubdtype(arr.dtype, np.integer)):
                 raise SpecError(f"FromArrays.{name} must hold integers, got dtype {arr.dtype}")
+
+    def expected(self, ctx: ConnectContext) -> float:
+        return np.asarray(self.pre).size
 
     def build(self, ctx: ConnectContext, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         pre = np.asarray(self.pre, dtype=np.int64)

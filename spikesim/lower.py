@@ -26,6 +26,30 @@ from .plan import NoisePlan, Plan, PopPlan, ProjPlan, StepCurrentPlan
 from .synapses import synapse_tau
 from .values import SpecError, resolve, stable_rng
 
+# Bytes per synapse while lowering: pre/post (int64), weight/delay-in-ms (float64), delay (int32),
+# sort keys and temporaries of the connection rule.
+LOWER_BYTES_PER_SYNAPSE = 64
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to this process (Linux ``MemAvailable``), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def check_memory(what: str, needed: float, available: int | None = None) -> None:
+    """Fail early, with the estimate, when ``needed`` bytes exceed the memory available."""
+    available = available_memory() if available is None else available
+    if available is not None and needed > available:
+        raise SpecError(f"{what} needs about {needed / 2**30:.1f} GiB, but only {available / 2**30:.1f} GiB "
+                        "of memory is available")
+
 
 class DelayRoundingWarning(UserWarning):
     """A delay in ms was not a whole number of steps and was rounded."""
@@ -33,6 +57,9 @@ class DelayRoundingWarning(UserWarning):
 
 def lower(net: Network) -> Plan:
     """Validate ``net`` and return its :class:`~spikesim.plan.Plan`."""
+    check_memory("building the synapses of this network", LOWER_BYTES_PER_SYNAPSE * sum(
+        p.connector.expected(ConnectContext(p.pre.indices, p.post.indices, p.pre.population is p.post.population))
+        for p in net.projections.values()))
     pops = [lower_population(net, pop) for pop in net.populations.values()]
     index = {p.name: i for i, p in enumerate(pops)}
     collect_channels(net, pops, index)

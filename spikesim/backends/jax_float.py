@@ -24,6 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 from tqdm.auto import tqdm
 
+from ..lower import check_memory
 from ..network import Record
 from ..plan import Plan
 from ..result import Result
@@ -51,6 +52,7 @@ class JaxRunner:
     def __init__(self, plan: Plan, native: bool | None = None) -> None:
         self.plan = plan
         self.layout, tables, self.slots = build_layout(plan)
+        check_memory("the JAX state of this network", device_bytes(self.layout, tables, plan), _device_memory())
         self.codes = {s: jnp.asarray(t["code"]) for s, t in tables.items()}
         self.rowlen = {s: jnp.asarray(t["rowlen"]) for s, t in tables.items()}
         self.native = _use_native(native)
@@ -317,6 +319,22 @@ class JaxRunner:
 
 
 # ------------------------------------------------------------------ helpers
+def device_bytes(layout, tables: dict, plan: Plan) -> int:
+    """Bytes the runner keeps on the device: fan-out tables (code, weight), ring, neuron state."""
+    table = sum(t["code"].size * 8 + t["rowlen"].size * 4 for t in tables.values())
+    state = sum(p.n * 4 * (3 + len(p.channels)) for p in plan.pops)
+    return table + layout.depth * layout.width * 4 + state
+
+
+def _device_memory() -> int | None:
+    """Bytes on the default device: the accelerator's memory, or the host's available memory."""
+    dev = jax.devices()[0]
+    if dev.platform != "cpu":
+        stats = dev.memory_stats() or {}
+        return stats.get("bytes_limit")
+    return None
+
+
 def _use_native(requested: bool | None) -> bool:
     """The compiled C++ push runs on CPU only; None picks it whenever it can be built."""
     if requested is False or jax.default_backend() != "cpu":
