@@ -71,22 +71,29 @@ def _sample_rows(rng: np.random.Generator, counts: np.ndarray, n_choices: int, e
         ranked = np.argsort(keys, axis=1)
         take = np.arange(n_choices)[None, :] < counts[:, None]
         return ranked[take].astype(np.int64)
-    excl = excluded[rows]
     # Draw among n_choices - 1 values when one is excluded, then shift past it.
-    span = np.where(excl >= 0, n_choices - 1, n_choices)
-    vals = np.floor(rng.random(rows.size) * span).astype(np.int64)
-    vals = np.where((excl >= 0) & (vals >= excl), vals + 1, vals)
+    span = np.where(excluded >= 0, n_choices - 1, n_choices)
+
+    def draw(at: np.ndarray) -> np.ndarray:
+        r = rows[at]
+        v = np.floor(rng.random(at.size) * span[r]).astype(np.int64)
+        return np.where((excluded[r] >= 0) & (v >= excluded[r]), v + 1, v)
+
+    vals = draw(np.arange(rows.size))
+    starts = np.concatenate(([0], np.cumsum(counts)))
+    check = np.arange(rows.size)  # positions whose rows may hold duplicates
     for _ in range(1000):
-        order = np.lexsort((vals, rows))
-        r, v = rows[order], vals[order]
-        dup = np.zeros(rows.size, dtype=bool)
-        dup[1:] = (r[1:] == r[:-1]) & (v[1:] == v[:-1])
+        key = rows[check] * n_choices + vals[check]
+        order = np.argsort(key, kind="stable")
+        dup = np.zeros(check.size, dtype=bool)
+        dup[1:] = key[order][1:] == key[order][:-1]
         if not dup.any():
             return vals
-        idx = order[dup]
-        new = np.floor(rng.random(idx.size) * span[idx]).astype(np.int64)
-        new = np.where((excl[idx] >= 0) & (new >= excl[idx]), new + 1, new)
-        vals[idx] = new
+        again = check[order[dup]]
+        vals[again] = draw(again)
+        bad = np.unique(rows[again])  # re-check only the rows that had a duplicate
+        lens = counts[bad]
+        check = np.repeat(starts[bad] - np.cumsum(np.concatenate(([0], lens[:-1]))), lens) + np.arange(lens.sum())
     raise RuntimeError("connectivity sampling did not converge")  # pragma: no cover
 
 
