@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .values import SpecError, check_finite
+from .values import SpecError, check_finite, check_int
 
 
 @dataclass(frozen=True)
@@ -159,8 +159,7 @@ class FixedInDegree:
     allow_self: bool = True
 
     def __post_init__(self) -> None:
-        if int(self.k) != self.k or self.k < 0:
-            raise SpecError(f"FixedInDegree.k={self.k} must be a non-negative integer")
+        check_int("FixedInDegree.k", self.k, minimum=0)
 
     def expected(self, ctx: ConnectContext) -> float:
         return self.k * ctx.n_post

@@ -16,15 +16,13 @@ draws of the others.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .connectivity import ConnectContext
 from .network import Network, NoiseCurrent, Population, Projection, StepCurrent
 from .plan import NoisePlan, Plan, PopPlan, ProjPlan, StepCurrentPlan
 from .synapses import synapse_tau
-from .values import SpecError, resolve, stable_rng
+from .values import SpecError, resolve, stable_rng, warn_user
 
 # Bytes per synapse while lowering: pre/post (int64), weight/delay-in-ms (float64), delay (int32),
 # sort keys and temporaries of the connection rule.
@@ -118,9 +116,9 @@ def _delays_to_steps(name: str, delay_ms: np.ndarray, dt: float) -> np.ndarray:
     err = np.abs(steps * dt - delay_ms)
     if err.size and err.max() > 1e-6 * dt:
         i = int(np.argmax(err))
-        warnings.warn(f"projection {name!r}: delays rounded to whole steps of dt={dt} ms "
-                      f"(e.g. {delay_ms[i]} ms -> {steps[i] * dt:g} ms; largest change {err.max():.4g} ms)",
-                      DelayRoundingWarning, stacklevel=4)
+        warn_user(f"projection {name!r}: delays rounded to whole steps of dt={dt} ms "
+                  f"(e.g. {delay_ms[i]:g} ms -> {steps[i] * dt:g} ms; largest change {err.max():.4g} ms)",
+                  DelayRoundingWarning)
     if steps.size and steps.max() >= 2**31:
         raise SpecError(f"projection {name!r}: delay={delay_ms.max()} ms is too large")
     return steps.astype(np.int32)

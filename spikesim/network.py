@@ -19,7 +19,7 @@ import numpy as np
 from .connectivity import CONNECTOR_TYPES, Connector
 from .neurons import NEURON_TYPES, NeuronModel
 from .synapses import SYNAPSE_TYPES, Delta, Synapse
-from .values import SpecError, Value, check_finite, check_shape, is_distribution
+from .values import SpecError, Value, check_finite, check_int, check_shape, is_distribution
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -48,7 +48,7 @@ class Population:
         return self.n
 
     def __getitem__(self, key) -> PopulationView:
-        return PopulationView(self, np.arange(self.n)[key])
+        return PopulationView(self, _select(np.arange(self.n), key, self.name))
 
     def __repr__(self) -> str:
         what = type(self.model).__name__ if self.model is not None else self.kind
@@ -83,13 +83,20 @@ class PopulationView:
         return self.n
 
     def __getitem__(self, key) -> PopulationView:
-        return PopulationView(self.population, self.indices[key])
+        return PopulationView(self.population, _select(self.indices, key, self.name))
 
     def __repr__(self) -> str:
         return f"PopulationView({self.population.name!r}, n={self.n})"
 
 
 Target = Population | PopulationView
+
+
+def _select(indices: np.ndarray, key, name: str) -> np.ndarray:
+    try:
+        return indices[key]
+    except IndexError as exc:
+        raise SpecError(f"view of {name!r}: index {key!r} is out of range for {indices.size} neurons") from exc
 
 
 @dataclass(eq=False)
@@ -156,8 +163,7 @@ class Network:
         check_finite("dt", self.dt)
         if self.dt <= 0:
             raise SpecError(f"dt={self.dt} must be > 0 ms")
-        if int(self.seed) != self.seed:
-            raise SpecError(f"seed={self.seed!r} must be an integer")
+        self.seed = check_int("seed", self.seed)
         self._plan: Plan | None = None
         self._runner = None
         self._backend: str | None = None
@@ -168,16 +174,14 @@ class Network:
             raise SpecError("the network has already been run; its structure is frozen (create a new Network)")
 
     def _check_name(self, name: str) -> None:
-        if not isinstance(name, str) or not name:
-            raise SpecError(f"name={name!r} must be a non-empty string")
+        if not isinstance(name, str) or not name or "/" in name:
+            raise SpecError(f"name={name!r} must be a non-empty string without '/'")
         if name in self.populations or name in self.projections:
             raise SpecError(f"name={name!r} is already used in this network")
 
     @staticmethod
     def _check_size(n) -> int:
-        if isinstance(n, bool) or int(n) != n or n <= 0:
-            raise SpecError(f"n={n!r} must be a positive integer")
-        return int(n)
+        return check_int("n", n, minimum=1)
 
     def add_population(self, name: str, n: int, model: NeuronModel,
                        init: dict[str, Value] | None = None) -> Population:
@@ -237,7 +241,7 @@ class Network:
         uniq, counts = np.unique(key, return_counts=True)
         if np.any(counts > 1):
             k = uniq[counts > 1][0]
-            raise SpecError(f"add_spike_source: source {k % n} spikes twice in the step at t={k // n * self.dt} ms")
+            raise SpecError(f"add_spike_source: source {k % n} spikes twice in the step at t={k // n * self.dt:g} ms")
         pop = Population(self, name, n, "spike_source", spike_times=steps, spike_indices=indices.astype(np.int64))
         self.populations[name] = pop
         return pop
@@ -313,8 +317,7 @@ class Network:
     def record(self, target, var: str = "spikes", every: int = 1) -> Record:
         """Record ``var`` of a population (``"spikes"`` or a state variable such as ``"v"``) or
         the ``"weights"`` of a projection, every ``every`` steps (state and weights only)."""
-        if isinstance(every, bool) or int(every) != every or every < 1:
-            raise SpecError(f"every={every!r} must be a positive integer number of steps")
+        every = check_int("every", every, minimum=1)
         if isinstance(target, Projection) or (isinstance(target, str) and target in self.projections):
             proj = self.projections[target] if isinstance(target, str) else target
             if var != "weights":
@@ -329,6 +332,11 @@ class Network:
             if var == "spikes" and every != 1:
                 raise SpecError(f"record: every={every} is meaningless for spikes (every spike is recorded)")
             rec = Record(pop.name, var, int(every))
+        for other in self.records:
+            if (other.target, other.var, other.is_projection) == (rec.target, rec.var, rec.is_projection) \
+                    and other.every != rec.every:
+                raise SpecError(f"record: {rec.var!r} of {rec.target!r} is already recorded every {other.every} "
+                                f"steps; every={rec.every} would replace it")
         if rec not in self.records:
             self.records.append(rec)
         return rec
@@ -369,13 +377,16 @@ class Network:
             check_finite("chunk", chunk)
             if chunk < self.dt:
                 raise SpecError(f"chunk={chunk} must be at least one step (dt={self.dt} ms)")
-        if spike_buffer is not None and (int(spike_buffer) != spike_buffer or spike_buffer < 1):
-            raise SpecError(f"spike_buffer={spike_buffer!r} must be a positive integer")
+        if spike_buffer is not None:
+            spike_buffer = check_int("spike_buffer", spike_buffer, minimum=1)
         plan = self.plan
-        if self._runner is None or self._backend != backend:
-            if self._runner is not None:
-                raise SpecError(f"backend={backend!r}: this network already runs on {self._backend!r}; "
-                                "switching backends between runs is not supported")
+        if self._runner is not None and self._backend != backend:
+            raise SpecError(f"backend={backend!r}: this network already runs on {self._backend!r}; "
+                            "switching backends between runs is not supported")
+        if self._runner is not None and native is not None and native != self._runner.native:
+            raise SpecError(f"native={native!r}: the push kernel is chosen at the first run "
+                            f"(this network uses native={self._runner.native})")
+        if self._runner is None:
             from .backends import make_runner
 
             self._runner = make_runner(backend, plan, native=native)

@@ -63,9 +63,10 @@ class Result:
     def save(self, path: str) -> None:
         """Write every recorded array to a ``.npz`` file."""
         arrays = {"meta": np.array([self.dt, self.t_start, self.t_stop])}
+        for name, size in self.sizes.items():
+            arrays[f"size/{name}"] = np.array(size)
         for name, (t, i) in self.spike_data.items():
             arrays[f"spikes/{name}/t"], arrays[f"spikes/{name}/i"] = t, i
-            arrays[f"size/{name}"] = np.array(self.sizes[name])
         for (name, var), (t, v) in self.state_data.items():
             arrays[f"state/{name}/{var}/t"], arrays[f"state/{name}/{var}/v"] = t, v
         for name, (t, w) in self.weight_data.items():

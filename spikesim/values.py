@@ -58,10 +58,37 @@ Value = float | int | np.ndarray | list | Distribution
 
 def check_finite(name: str, value) -> None:
     """Raise SpecError if ``value`` (scalar or array) holds NaN or inf."""
-    arr = np.asarray(value, dtype=float)
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise SpecError(f"{name}={value!r} is not a number") from exc
     if not np.all(np.isfinite(arr)):
-        bad = arr[~np.isfinite(arr)].ravel()[0] if arr.ndim else float(arr)
+        bad = float(arr[~np.isfinite(arr)].ravel()[0]) if arr.ndim else float(arr)
         raise SpecError(f"{name}={bad!r} is not finite")
+
+
+def check_int(name: str, value, minimum: int | None = None) -> int:
+    """Return ``value`` as an int; SpecError unless it is a finite whole number >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise SpecError(f"{name}={value!r} must be an integer")
+    if not np.isfinite(value) or int(value) != value:
+        raise SpecError(f"{name}={value!r} must be an integer")
+    if minimum is not None and value < minimum:
+        raise SpecError(f"{name}={value!r} must be >= {minimum}")
+    return int(value)
+
+
+def warn_user(message: str, category: type[Warning]) -> None:
+    """Issue a warning attributed to the first caller outside the spikesim package."""
+    import sys
+    import warnings
+    from pathlib import Path
+
+    pkg = str(Path(__file__).resolve().parent)
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(pkg):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def is_distribution(value) -> bool:
