@@ -9,9 +9,9 @@ import matplotlib
 
 matplotlib.use("Agg")  # the examples write files; they never open a window
 
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-import spikesim as ss  # noqa: E402
+import spikesim as ss
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "out"
 
@@ -31,7 +31,7 @@ def save_raster(res: ss.Result, names: list[str], out: Path, filename: str, titl
     """Draw one raster panel per population (stacked) and write it to ``out/filename``."""
     fig, axes = plt.subplots(len(names), 1, figsize=(9, 2.5 + 2 * len(names)), sharex=True, squeeze=False)
     for ax, name in zip(axes[:, 0], names):
-        ss.plot.raster(res, name, ax=ax)
+        ss.plot.raster(res, name, ax=ax, markersize=0.5)
     fig.suptitle(title)
     fig.tight_layout()
     out.mkdir(parents=True, exist_ok=True)

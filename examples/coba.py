@@ -3,10 +3,7 @@
 Voltages are relative to -60 mV: threshold +10 mV, reset 0, rest 0, refractory 5 ms, tau_m 20 ms.
 Exponential conductances (in units of the leak conductance): +0.6 (tau 5 ms, reversal +60 mV) from
 the excitatory and +6.7 (tau 10 ms, reversal -20 mV) from the inhibitory neurons.
-Initial v = 5 N(0,1) - 5 mV.
-
-Brian 1 also starts the conductances at ge = 1.5 N(0,1) + 4 and gi = 12 N(0,1) + 20; spikesim cannot
-initialise synaptic state yet, so they start at 0 here.
+Initial state as Brian 1: v = 5 N(0,1) - 5 mV, ge = 1.5 N(0,1) + 4, gi = 12 N(0,1) + 20.
 
 Prints the excitatory, inhibitory and overall rates and writes a raster.
 Usage: ``python examples/coba.py --duration 1000 --seed 0 --dt 0.1``.
@@ -14,23 +11,19 @@ Usage: ``python examples/coba.py --duration 1000 --seed 0 --dt 0.1``.
 
 from __future__ import annotations
 
-try:
-    from _common import format_rates, group_rates, parse_args, save_raster
-    from _vogels_abbott import GROUPS
-    from _vogels_abbott import build as build_benchmark
-except ImportError:  # imported as examples.coba
-    from ._common import format_rates, group_rates, parse_args, save_raster
-    from ._vogels_abbott import GROUPS
-    from ._vogels_abbott import build as build_benchmark
+from _common import format_rates, group_rates, parse_args, save_raster
+from _vogels_abbott import GROUPS
+from _vogels_abbott import build as build_benchmark
 
 import spikesim as ss
 
 
 def build(seed: int = 0, dt: float = 0.1) -> ss.Network:
     model = ss.LIF(tau_m=20.0, v_rest=0.0, v_thresh=10.0, v_reset=0.0, t_ref=5.0)
-    return build_benchmark(dt, seed, model, init={"v": ss.Normal(-5.0, 5.0)},
-                           exc=(ss.ExpConductance(tau=5.0, e_rev=60.0), 0.6),
-                           inh=(ss.ExpConductance(tau=10.0, e_rev=-20.0), 6.7))
+    init = {"v": ss.Normal(-5.0, 5.0), "ge": ss.Normal(4.0, 1.5), "gi": ss.Normal(20.0, 12.0)}
+    return build_benchmark(dt, seed, model, init=init,
+                           exc=(ss.ExpConductance(tau=5.0, e_rev=60.0, name="ge"), 0.6),
+                           inh=(ss.ExpConductance(tau=10.0, e_rev=-20.0, name="gi"), 6.7))
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -10,14 +10,9 @@ Usage: ``python examples/cuba.py --duration 1000 --seed 0 --dt 0.1``.
 
 from __future__ import annotations
 
-try:
-    from _common import format_rates, group_rates, parse_args, save_raster
-    from _vogels_abbott import GROUPS
-    from _vogels_abbott import build as build_benchmark
-except ImportError:  # imported as examples.cuba
-    from ._common import format_rates, group_rates, parse_args, save_raster
-    from ._vogels_abbott import GROUPS
-    from ._vogels_abbott import build as build_benchmark
+from _common import format_rates, group_rates, parse_args, save_raster
+from _vogels_abbott import GROUPS
+from _vogels_abbott import build as build_benchmark
 
 import spikesim as ss
 

@@ -16,16 +16,13 @@ writes a raster. Usage: ``python examples/izhikevich_2003.py --duration 5000 --s
 from __future__ import annotations
 
 import numpy as np
-
-try:
-    from _common import parse_args, save_raster
-except ImportError:  # imported as examples.izhikevich_2003
-    from ._common import parse_args, save_raster
+from _common import format_rates, group_rates, parse_args, save_raster
 
 import spikesim as ss
 
 N_EXC, N_INH = 800, 200
 DT = 1.0  # ms, net.m's step
+GROUPS = {"excitatory": slice(0, N_EXC), "inhibitory": slice(N_EXC, N_EXC + N_INH)}
 
 
 def build(seed: int = 0, noise: bool = True, i_offset: float | np.ndarray = 0.0) -> tuple[ss.Network, ss.Population]:
@@ -56,13 +53,6 @@ def build(seed: int = 0, noise: bool = True, i_offset: float | np.ndarray = 0.0)
     return net, pop
 
 
-def rates(res: ss.Result) -> tuple[float, float]:
-    """Mean rates (Hz) of the excitatory and the inhibitory neurons."""
-    counts = res.spike_counts("P")
-    seconds = res.duration / 1000.0
-    return counts[:N_EXC].mean() / seconds, counts[N_EXC:].mean() / seconds
-
-
 def spectrum_peak(res: ss.Result, segment_ms: float = 1000.0, f_min: float = 2.0) -> float:
     """Frequency (Hz) of the largest peak above ``f_min`` of the population activity's power
     spectrum: spike counts per step, Hann-windowed segments of ``segment_ms``, averaged (Welch)."""
@@ -82,13 +72,13 @@ def main(argv: list[str] | None = None) -> dict:
     args = parse_args(__doc__.splitlines()[0], argv, duration=5000.0)
     net, _ = build(args.seed)
     res = net.run(args.duration)
-    exc, inh = rates(res)
+    rates = group_rates(res, "P", GROUPS)
     peak = spectrum_peak(res)
-    title = f"Izhikevich 2003 network: exc {exc:.2f} Hz, inh {inh:.2f} Hz, spectrum peak {peak:.1f} Hz"
-    path = save_raster(res, ["P"], args.out, "izhikevich_2003.png", title)
-    print(f"excitatory rate {exc:.2f} Hz, inhibitory rate {inh:.2f} Hz, population spectrum peak {peak:.1f} Hz")
+    summary = f"{format_rates(rates)}; population spectrum peak {peak:.1f} Hz"
+    path = save_raster(res, ["P"], args.out, "izhikevich_2003.png", f"Izhikevich 2003 network: {summary}")
+    print(f"Izhikevich 2003 network: {summary}")
     print(f"raster: {path}")
-    return {"exc_rate": exc, "inh_rate": inh, "spectrum_peak": peak, "figure": path, "result": res}
+    return {"rates": rates, "spectrum_peak": peak, "figure": path, "result": res}
 
 
 if __name__ == "__main__":
