@@ -53,8 +53,9 @@ class JaxRunner:
         self.plan = plan
         self.layout, tables, self.slots = build_layout(plan)
         check_memory("the JAX state of this network", device_bytes(self.layout, tables, plan), _device_memory())
-        self.codes = {s: jnp.asarray(t["code"]) for s, t in tables.items()}
-        self.rowlen = {s: jnp.asarray(t["rowlen"]) for s, t in tables.items()}
+        # passed to the compiled chunk as arguments, never baked into it as constants
+        self.tables = {"code": {s: jnp.asarray(t["code"]) for s, t in tables.items()},
+                       "rowlen": {s: jnp.asarray(t["rowlen"]) for s, t in tables.items()}}
         self.native = _use_native(native)
         self.coef = []
         self.inputs = []
@@ -155,7 +156,7 @@ class JaxRunner:
                       for k, p in enumerate(pops) if p.kind == "neurons"}
         size = dict(zip([g.pop for g in lay.groups], buffers))
 
-        def chunk(state, t0, n, sources):
+        def chunk(state, tables, t0, n, sources):
             drawn = {k: jax.vmap(lambda key, k=k: jax.random.uniform(key, (pops[k].n,)) < probs[k])(
                 step_keys(keys[k], t0, T)) for k in poisson}
             noise = {k: [jax.vmap(lambda key, k=k: jax.random.normal(key, (pops[k].n,)))(step_keys(key, t0, T))
@@ -183,11 +184,11 @@ class JaxRunner:
                     spikes.append(spk)
                 for g_i, g in enumerate(lay.groups):
                     if self.native:
-                        ring, count = native.push(ring, spikes[g.pop], self.codes[g.pop], state["weights"][g.pop],
-                                                  self.rowlen[g.pop], t, lay.depth, lay.width)
+                        ring, count = native.push(ring, spikes[g.pop], tables["code"][g.pop], state["weights"][g.pop],
+                                                  tables["rowlen"][g.pop], t, lay.depth, lay.width)
                         peaks = peaks.at[g_i].max(count)
                         continue
-                    ring, count = push(ring, t, spikes[g.pop], self.codes[g.pop], state["weights"][g.pop],
+                    ring, count = push(ring, t, spikes[g.pop], tables["code"][g.pop], state["weights"][g.pop],
                                        size[g.pop], lay.depth, lay.width)
                     fallbacks = fallbacks.at[g_i].add((count > size[g.pop]).astype(jnp.int32))
                     peaks = peaks.at[g_i].max(count)
@@ -258,12 +259,12 @@ class JaxRunner:
             if key not in self._compiled:
                 t_c = time.perf_counter()
                 fn = self._make_chunk(T, key[1], recs)
-                args = (self.state, jnp.int32(self.step), jnp.int32(n), self._sources(self.step, T))
+                args = (self.state, self.tables, jnp.int32(self.step), jnp.int32(n), self._sources(self.step, T))
                 self._compiled[key] = fn.lower(*args).compile()
                 info["compile_s"] += time.perf_counter() - t_c
             t_l = time.perf_counter()
             state, bufs, fallbacks, peaks = self._compiled[key](
-                self.state, jnp.int32(self.step), jnp.int32(n), self._sources(self.step, T))
+                self.state, self.tables, jnp.int32(self.step), jnp.int32(n), self._sources(self.step, T))
             bufs = jax.device_get(bufs)
             fallbacks, peaks = np.asarray(fallbacks), np.asarray(peaks)
             info["loop_s"] += time.perf_counter() - t_l
