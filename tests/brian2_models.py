@@ -14,20 +14,21 @@ Conventions that make the two simulators comparable (see ``docs/semantics.md``):
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import brian2 as b2
 import numpy as np
-from brian2 import mV, ms
+from brian2 import ms, mV
 
 b2.prefs.codegen.target = "numpy"
-b2.BrianLogger.suppress_name("resolution_conflict")
+logging.getLogger("brian2").setLevel(logging.WARNING)  # keep failing tests readable (Brian2 logs at DEBUG)
 
 
 @dataclass
 class Run:
-    """What one Brian2 run recorded: spikes ``(times_ms, indices)`` and, if asked, ``v`` (mV)
-    sampled at the start of every step, shape (n_steps, n_neurons)."""
+    """What one run recorded (of either simulator): spikes ``(times_ms, indices)`` and, if asked,
+    ``v`` (mV) at the start of every step, shape (n_steps, n_neurons), at the times ``t`` (ms)."""
 
     spike_times: np.ndarray
     spike_indices: np.ndarray
@@ -142,6 +143,8 @@ class DelayNet:
 def delay_net(spec: DelayNet) -> Run:
     """The Brian2 version of ``spec``: ``SpikeGeneratorGroup`` -> LIF group, delays ``(d - 1) * dt``."""
     b2.start_scope()
+    namespace = {"v_rest": spec.v_rest * mV, "tau_m": spec.tau_m * ms, "v_thresh": spec.v_thresh * mV,
+                 "v_reset": spec.v_reset * mV}
     if spec.tau_syn is None:
         eqs = "dv/dt = (v_rest - v) / tau_m : volt (unless refractory)"
         on_pre = "v_post += w"
@@ -151,8 +154,7 @@ def delay_net(spec: DelayNet) -> Run:
         dI/dt = -I / tau_syn : volt
         """
         on_pre = "I_post += w"
-    namespace = {"v_rest": spec.v_rest * mV, "tau_m": spec.tau_m * ms, "v_thresh": spec.v_thresh * mV,
-                 "v_reset": spec.v_reset * mV, "tau_syn": (spec.tau_syn or 1.0) * ms}
+        namespace["tau_syn"] = spec.tau_syn * ms
     group = b2.NeuronGroup(spec.n, eqs, threshold="v >= v_thresh", reset="v = v_reset",
                            refractory=spec.t_ref * ms, method="exact", namespace=namespace)
     group.v = spec.v_rest * mV
@@ -176,25 +178,42 @@ def delay_net(spec: DelayNet) -> Run:
 N_NEURONS, N_EXC = 4000, 3200
 
 
-def _random_network(seed: int, eqs: str, threshold: str, reset: str, method: str, namespace: dict,
-                    on_pre: tuple[str, str], init: dict[str, str], duration: float, dt: float) -> Run:
-    """4000 neurons, the first 3200 excitatory, p = 0.02 (self-connections allowed, delay 0),
-    refractory 5 ms; ``init`` maps state variables to Brian2 string expressions."""
+@dataclass(frozen=True)
+class Wiring:
+    """A given network realisation: ``exc`` and ``inh`` are ``(pre, post)`` index arrays (population
+    indices), ``state`` the initial values of the state variables (v in mV, conductances unitless)."""
+
+    exc: tuple[np.ndarray, np.ndarray]
+    inh: tuple[np.ndarray, np.ndarray]
+    state: dict[str, np.ndarray]
+
+
+def _random_network(seed: int, eqs: str, method: str, namespace: dict, on_pre: tuple[str, str],
+                    init: dict[str, str], duration: float, dt: float, same_as: Wiring | None) -> Run:
+    """4000 neurons, the first 3200 excitatory, p = 0.02 (self-connections allowed, Brian2 delay 0),
+    threshold ``v >= Vt``, reset ``v = Vr``, refractory 5 ms. ``init`` maps state variables to
+    Brian2 string expressions; ``same_as`` replaces the random synapses and initial state."""
     b2.start_scope()
     b2.seed(seed)
-    group = b2.NeuronGroup(N_NEURONS, eqs, threshold=threshold, reset=reset, refractory=5 * ms,
+    group = b2.NeuronGroup(N_NEURONS, eqs, threshold="v >= Vt", reset="v = Vr", refractory=5 * ms,
                            method=method, namespace=namespace)
     for var, expr in init.items():
         setattr(group, var, expr)
     exc = b2.Synapses(group, group, on_pre=on_pre[0], namespace=namespace)
     inh = b2.Synapses(group, group, on_pre=on_pre[1], namespace=namespace)
-    exc.connect(f"i < {N_EXC}", p=0.02)
-    inh.connect(f"i >= {N_EXC}", p=0.02)
+    if same_as is None:
+        exc.connect(f"i < {N_EXC}", p=0.02)
+        inh.connect(f"i >= {N_EXC}", p=0.02)
+    else:
+        for var, values in same_as.state.items():
+            setattr(group, var, values * mV if var == "v" else values)
+        exc.connect(i=same_as.exc[0], j=same_as.exc[1])
+        inh.connect(i=same_as.inh[0], j=same_as.inh[1])
     spikes = b2.SpikeMonitor(group)
     return _run([group, exc, inh, spikes], dt, duration, spikes)
 
 
-def cuba(seed: int, duration: float, dt: float = 0.1) -> Run:
+def cuba(seed: int, duration: float, dt: float = 0.1, same_as: Wiring | None = None) -> Run:
     """Brian2's ``examples/CUBA.py`` (Vogels & Abbott 2005, current-based), exact integration."""
     eqs = """
     dv/dt = (ge + gi - (v - El)) / taum : volt (unless refractory)
@@ -203,17 +222,14 @@ def cuba(seed: int, duration: float, dt: float = 0.1) -> Run:
     """
     namespace = {"taum": 20 * ms, "taue": 5 * ms, "taui": 10 * ms, "Vt": -50 * mV, "Vr": -60 * mV,
                  "El": -49 * mV, "we": 60 * 0.27 / 10 * mV, "wi": -20 * 4.5 / 10 * mV}
-    return _random_network(seed, eqs, "v >= Vt", "v = Vr", "exact", namespace, ("ge += we", "gi += wi"),
-                           {"v": "Vr + rand() * (Vt - Vr)"}, duration, dt)
+    return _random_network(seed, eqs, "exact", namespace, ("ge += we", "gi += wi"),
+                           {"v": "Vr + rand() * (Vt - Vr)"}, duration, dt, same_as)
 
 
-COBA_INIT = {"v": "(randn() * 5 - 5) * mV", "ge": "randn() * 1.5 + 4", "gi": "randn() * 12 + 20"}
-"""Brian 1's ``COBA.py`` initial state (conductances in units of the leak conductance)."""
-
-
-def coba(seed: int, duration: float, dt: float = 0.1, init: dict[str, str] | None = None) -> Run:
+def coba(seed: int, duration: float, dt: float = 0.1, same_as: Wiring | None = None) -> Run:
     """Brian 1's ``COBA.py`` (Vogels & Abbott 2005, conductance-based): voltages relative to
-    -60 mV, conductances in units of the leak conductance, exponential Euler."""
+    -60 mV, conductances in units of the leak conductance, exponential Euler, initial
+    v = 5 N(0, 1) - 5 mV, ge = 1.5 N(0, 1) + 4, gi = 12 N(0, 1) + 20."""
     eqs = """
     dv/dt = (-v + ge * (Ee - v) + gi * (Ei - v)) / taum : volt (unless refractory)
     dge/dt = -ge / taue : 1
@@ -221,5 +237,6 @@ def coba(seed: int, duration: float, dt: float = 0.1, init: dict[str, str] | Non
     """
     namespace = {"taum": 20 * ms, "taue": 5 * ms, "taui": 10 * ms, "Ee": 60 * mV, "Ei": -20 * mV,
                  "Vt": 10 * mV, "Vr": 0 * mV, "we": 0.6, "wi": 6.7}
-    return _random_network(seed, eqs, "v >= Vt", "v = Vr", "exponential_euler", namespace,
-                           ("ge += we", "gi += wi"), COBA_INIT if init is None else init, duration, dt)
+    return _random_network(seed, eqs, "exponential_euler", namespace, ("ge += we", "gi += wi"),
+                           {"v": "(5 * randn() - 5) * mV", "ge": "1.5 * randn() + 4", "gi": "12 * randn() + 20"},
+                           duration, dt, same_as)

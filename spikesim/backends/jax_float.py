@@ -101,37 +101,45 @@ class JaxRunner:
         return {"ring": ring, "pops": pops, "weights": weights}
 
     # ------------------------------------------------------------- one step
-    def _neuron_step(self, k: int, st: dict, row, i_ext):
-        p, c, lay = self.plan.pops[k], self.coef[k], self.layout
+    def _arrive(self, k: int, st: dict, row) -> dict:
+        """Deliver the ring row due now into population k's channels (phase 1 of a step).
+
+        As in Brian2, a Delta input reaches v only if the neuron was neither refractory nor
+        spiking in the previous step (Brian2 applies it at the end of that step, after the
+        threshold and before the reset); the count ``refr`` is still the one of that step.
+        """
+        p, lay = self.plan.pops[k], self.layout
+        st = {**st, "syn": list(st["syn"]), "pulse": jnp.zeros(p.n, jnp.float32)}
+        for ch, s in enumerate(p.channels):
+            seg = row[lay.offsets[k][ch]:lay.offsets[k][ch] + p.n]
+            if s.kind in ("current", "conductance"):
+                st["syn"][ch] = st["syn"][ch] + seg
+            elif s.kind == "delta":
+                st["v"] = st["v"] + (jnp.where(st["refr"] == 0, seg, 0.0) if "refr" in st else seg)
+            else:
+                st["pulse"] = st["pulse"] + seg
+        return st
+
+    def _advance(self, k: int, st: dict, i_ext):
+        """Integrate, threshold and reset population k (phases 2-3); returns (state, spiked)."""
+        p, c = self.plan.pops[k], self.coef[k]
         model = p.model
-        syn = list(st["syn"])
         vs = {var: st[var] for var in model.state_vars}
         active = None
         if model.has_refractory:
             refr = jnp.maximum(st["refr"] - 1, 0)
             active = refr == 0
-        for ch, s in enumerate(p.channels):
-            off = lay.offsets[k][ch]
-            seg = row[off:off + p.n]
-            if s.kind in ("current", "conductance"):
-                syn[ch] = syn[ch] + seg
-            elif s.kind == "delta":
-                vs["v"] = vs["v"] + (seg if active is None else jnp.where(active, seg, 0.0))
-            else:  # pulse
-                i_ext = i_ext + seg
-        new = model.integrate(jnp, c, vs, i_ext, syn, p.channels)
+        new = model.integrate(jnp, c, vs, i_ext + st["pulse"], st["syn"], p.channels)
         if active is not None:
             new = {var: jnp.where(active, new[var], vs[var]) for var in new}
-        for ch, s in enumerate(p.channels):
-            if syn[ch] is not None:
-                syn[ch] = syn[ch] * np.float32(np.exp(-self.plan.dt / s.tau))
         spiked = model.threshold(jnp, c, new)
         if active is not None:
             spiked = spiked & active
         out = dict(model.reset(jnp, c, new, spiked))
-        if active is not None:
-            out["refr"] = jnp.where(spiked, c["ref_steps"], refr)
-        out["syn"] = syn
+        if active is not None:  # at least one step, so that the next step's Delta inputs are gated
+            out["refr"] = jnp.where(spiked, jnp.maximum(c["ref_steps"], 1), refr)
+        out["syn"] = [None if x is None else x * np.float32(np.exp(-self.plan.dt / syn.tau))
+                      for x, syn in zip(st["syn"], p.channels)]
         return out, spiked
 
     def _external_current(self, k: int, t, noise_row):
@@ -168,14 +176,17 @@ class JaxRunner:
             def body(i, carry):
                 state, bufs, fallbacks, peaks = carry
                 t = t0 + i
-                bufs = [_write_state(b, r, state, t, t0, self.slots) if r.kind != "spikes" else b
-                        for b, r in zip(bufs, recs)]
                 ring, row = (native.deliver if self.native else deliver)(state["ring"], t, lay.depth, lay.width)
+                arrived = [self._arrive(k, st, row) if p.kind == "neurons" else st
+                           for k, (p, st) in enumerate(zip(pops, state["pops"]))]
+                # states are recorded after the arrivals, like Brian2's StateMonitor at the start of a step
+                bufs = [_write_state(b, r, arrived, state["weights"], t, t0, self.slots) if r.kind != "spikes" else b
+                        for b, r in zip(bufs, recs)]
                 new_pops, spikes = [], []
                 for k, p in enumerate(pops):
                     if p.kind == "neurons":
                         i_ext = self._external_current(k, t, [z[i] for z in noise[k]])
-                        st, spk = self._neuron_step(k, state["pops"][k], row, i_ext)
+                        st, spk = self._advance(k, arrived[k], i_ext)
                     elif p.kind == "poisson":
                         st, spk = {}, drawn[k][i]
                     else:
@@ -365,7 +376,7 @@ def _empty_buffer(r: RecSpec, T: int, pops, slots):
     return jnp.zeros((_n_records(r, T), width), jnp.float32)
 
 
-def _write_state(buf, r: RecSpec, state, t, t0, slots):
+def _write_state(buf, r: RecSpec, pops: list, weights: dict, t, t0, slots):
     """Record the value at the start of step t into slot ceil((t - first) / every).
 
     Every step writes; the last write into a slot comes from the step that is a
@@ -373,11 +384,11 @@ def _write_state(buf, r: RecSpec, state, t, t0, slots):
     first = (t0 + r.every - 1) // r.every * r.every
     slot = jnp.clip((t - first + r.every - 1) // r.every, 0, buf.shape[0] - 1)
     if r.kind == "state":
-        return jax.lax.dynamic_update_slice(buf, _state_var(state["pops"][r.pop], r.var)[None], (slot, 0))
+        return jax.lax.dynamic_update_slice(buf, _state_var(pops[r.pop], r.var)[None], (slot, 0))
     s, flat = slots[r.name]
 
     def write(b):
-        return jax.lax.dynamic_update_slice(b, state["weights"][s].ravel()[flat][None], (slot, 0))
+        return jax.lax.dynamic_update_slice(b, weights[s].ravel()[flat][None], (slot, 0))
 
     return jax.lax.cond(t % r.every == 0, write, lambda b: b, buf)
 
