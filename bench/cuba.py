@@ -51,7 +51,7 @@ def work_brian2(n: int, model: str, duration: float, seed: int, target: str) -> 
 
     pre_e, post_e, pre_i, post_i = fixed_indegree(n, 64, 16, seed)
     if target == "standalone":
-        b2.set_device("cpp_standalone", directory=str(STANDALONE_DIR / f"{model}_{n}"), build_on_run=False)
+        b2.set_device("cpp_standalone", build_on_run=False)
     else:
         b2.prefs.codegen.target = "cython"
     b2.defaultclock.dt = 0.1 * b2.ms
@@ -84,7 +84,7 @@ def work_brian2(n: int, model: str, duration: float, seed: int, target: str) -> 
     net = b2.Network(P, Ce, Ci, mon)
     if target == "standalone":
         net.run(duration * ms)
-        b2.device.build(run=True, compile=True)
+        b2.device.build(directory=str(STANDALONE_DIR / f"{model}_{n}"), run=True, compile=True)
         loop = b2.device._last_run_time
     else:
         net.run(0.1 * ms)  # code generation and Cython compilation happen here

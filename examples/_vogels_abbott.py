@@ -7,6 +7,10 @@ Every ordered pair is connected with probability 0.02; a synapse's delay is one 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from _common import format_rates, group_rates, parse_args, save_raster
+
 import spikesim as ss
 
 N, N_EXC, P_CONNECT = 4000, 3200, 0.02
@@ -22,3 +26,14 @@ def build(dt: float, seed: int, model: ss.LIF, init: dict, exc: tuple[ss.ExpCurr
         net.connect(view, pop, ss.FixedProbability(P_CONNECT), synapse=synapse, weight=weight, delay=dt)
     net.record(pop, "spikes")
     return net
+
+
+def run_benchmark(name: str, doc: str, build_fn: Callable[[int, float], ss.Network], argv: list[str] | None) -> dict:
+    """The command line of cuba.py and coba.py: run, print the rates, write the raster."""
+    args = parse_args(doc.splitlines()[0], argv, duration=1000.0, dt=0.1)
+    res = build_fn(args.seed, args.dt).run(args.duration)
+    rates = {**group_rates(res, "P", GROUPS), "all": res.rate("P")}
+    path = save_raster(res, ["P"], args.out, f"{name.lower()}.png", f"{name}: {format_rates(rates)}")
+    print(f"{name} rates: {format_rates(rates)}")
+    print(f"raster: {path}")
+    return {"rates": rates, "figure": path, "result": res}

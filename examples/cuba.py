@@ -10,9 +10,8 @@ Usage: ``python examples/cuba.py --duration 1000 --seed 0 --dt 0.1``.
 
 from __future__ import annotations
 
-from _common import format_rates, group_rates, parse_args, save_raster
-from _vogels_abbott import GROUPS
 from _vogels_abbott import build as build_benchmark
+from _vogels_abbott import run_benchmark
 
 import spikesim as ss
 
@@ -24,13 +23,7 @@ def build(seed: int = 0, dt: float = 0.1) -> ss.Network:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(__doc__.splitlines()[0], argv, duration=1000.0, dt=0.1)
-    res = build(args.seed, args.dt).run(args.duration)
-    rates = {**group_rates(res, "P", GROUPS), "all": res.rate("P")}
-    path = save_raster(res, ["P"], args.out, "cuba.png", f"CUBA: {format_rates(rates)}")
-    print(f"CUBA rates: {format_rates(rates)}")
-    print(f"raster: {path}")
-    return {"rates": rates, "figure": path, "result": res}
+    return run_benchmark("CUBA", __doc__, build, argv)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ def cuba_rate(seed: int) -> float:
 @cache
 def coba_exc_rate(seed: int, dt: float) -> float:
     res = coba.build(seed, dt).run(1000.0)
-    return float(res.spike_counts("P")[: coba.GROUPS["excitatory"].stop].mean())
+    return float(res.spike_counts("P")[: load_example("_vogels_abbott").GROUPS["excitatory"].stop].mean())
 
 
 def within_standard_errors(rates: list[float], target: tuple[float, float], sd: float) -> bool:
