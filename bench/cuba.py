@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import fixed_indegree, machine, run_worker, summarize
+from bench_common import fixed_indegree, machine, run_worker, summarize
 
 SIMULATORS = ("spikesim", "brian2-standalone", "brian2-cython")
 STANDALONE_DIR = Path(tempfile.gettempdir()) / "spikesim-bench-brian2"

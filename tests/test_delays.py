@@ -9,10 +9,13 @@ import pytest
 
 import spikesim as ss
 
-# A neuron that spikes in exactly the steps in which a (big, positive) Delta input arrives: the
-# input lifts v from 0 far above threshold, the reset brings it back to exactly 0, and without
-# input v stays at v_rest = 0. No refractory period, so it can spike in consecutive steps.
+# A neuron that spikes in exactly the steps in which a (big, positive) CurrentPulse input arrives:
+# the one-step current lifts v from 0 far above threshold, the reset brings it back to exactly 0,
+# and without input v stays at v_rest = 0. No refractory period, so it can spike in consecutive
+# steps. (A Delta input would not do: as in Brian2, a Delta input arriving in the step after a
+# spike is overwritten by the reset.)
 DETECTOR = ss.LIF(tau_m=10.0, v_rest=0.0, v_thresh=1.0, v_reset=0.0)
+DETECTOR_WEIGHT = 1e4  # mV: the pulse raises v by w * (1 - exp(-dt / tau_m)) >= 99 mV for dt >= 0.1 ms
 # A neuron whose v is the running sum of its Delta inputs: tau_m = 1e9 ms makes the leak factor
 # exp(-dt/tau_m) round to exactly 1.0 in float32, v_rest = 0 makes the drive exactly 0, and the
 # threshold is out of reach.
@@ -44,11 +47,12 @@ def raster(res: ss.Result, name: str, n_steps: int, n: int, t0: float = 0.0) -> 
 
 def run_detectors(dt: float, n_src: int, n_tgt: int, pre, post, delay_steps, src_steps, src_idx, n_steps: int,
                   split: tuple[int, ...] | None = None, chunk_steps: int | None = None, **run_kw) -> np.ndarray:
-    """Spike source -> detectors (Delta, w = 100 mV); the detectors' spike raster over ``n_steps``."""
+    """Spike source -> detectors (CurrentPulse); the detectors' spike raster over ``n_steps``."""
     net = ss.Network(dt=dt, seed=0)
     S = net.add_spike_source("S", n_src, src_steps * dt, src_idx)
     T = net.add_population("T", n_tgt, DETECTOR)
-    net.connect(S, T, ss.FromArrays(pre, post), synapse=ss.Delta(), weight=100.0, delay=np.asarray(delay_steps) * dt)
+    net.connect(S, T, ss.FromArrays(pre, post), synapse=ss.CurrentPulse(), weight=DETECTOR_WEIGHT,
+                delay=np.asarray(delay_steps) * dt)
     net.record(T, "spikes")
     split = split or (n_steps,)
     assert sum(split) == n_steps
@@ -106,8 +110,8 @@ def test_integrator_leak_is_exactly_one_in_float32():
 def conv1d_reference(inputs: list[tuple[np.ndarray, dict]], n_steps: int, n_post: int, D: int) -> tuple[np.ndarray, ...]:
     """The arrivals as a dense causal conv1d: ``a[t] = sum_d x[t - d] @ W_d``, where ``W_d`` holds the
     weights of the synapses of delay d (one-hot delay kernels). Returns v (the running sum of the
-    arrivals before step t, i.e. the value recorded at the start of step t), the same sum of the
-    absolute contributions, and the number of contributions."""
+    arrivals up to and including step t, i.e. the value recorded at the start of step t, after its
+    arrivals), the same sum of the absolute contributions, and the number of contributions."""
     arrivals, scale, count = (np.zeros((n_steps, n_post)) for _ in range(3))
     for x, c in inputs:
         x = x.astype(np.float64)
@@ -125,10 +129,7 @@ def conv1d_reference(inputs: list[tuple[np.ndarray, dict]], n_steps: int, n_post
             scale[d:] += x[:-d] @ A
             count[d:] += x[:-d] @ C
 
-    def before(a):
-        return np.concatenate([np.zeros((1, n_post)), np.cumsum(a, axis=0)[:-1]])
-
-    return before(arrivals), before(scale), before(count)
+    return np.cumsum(arrivals, axis=0), np.cumsum(scale, axis=0), np.cumsum(count, axis=0)
 
 
 @pytest.mark.parametrize(("weights", "run_kw"), [

@@ -276,7 +276,7 @@ class JaxRunner:
             t_l = time.perf_counter()
             state, bufs, fallbacks, peaks = self._compiled[key](
                 self.state, self.tables, jnp.int32(self.step), jnp.int32(n), self._sources(self.step, T))
-            bufs = jax.device_get(bufs)
+            bufs = jax.device_get([b[:n] if r.kind == "spikes" else b for b, r in zip(bufs, recs)])
             fallbacks, peaks = np.asarray(fallbacks), np.asarray(peaks)
             info["loop_s"] += time.perf_counter() - t_l
             for c, b, r in zip(collected, bufs, recs):
@@ -402,10 +402,10 @@ def _state_var(st: dict, var: str):
 
 def _read_buffer(buf, r: RecSpec, t0: int, n: int, size: int):
     """The recorded steps and values of one chunk, as numpy."""
-    if r.kind == "spikes":
-        bits = np.unpackbits(buf[:n], axis=1, count=size).astype(bool)
-        step, idx = np.nonzero(bits)
-        return step.astype(np.int64) + t0, idx.astype(np.int64)
+    if r.kind == "spikes":  # unpack only the bytes that hold a spike; row-major, so sorted by time
+        rows, cols = np.nonzero(buf[:n])
+        bit_rows, bits = np.nonzero(np.unpackbits(buf[rows, cols][:, None], axis=1))
+        return rows[bit_rows].astype(np.int64) + t0, cols[bit_rows].astype(np.int64) * 8 + bits
     first = -(-t0 // r.every) * r.every
     steps = np.arange(first, t0 + n, r.every, dtype=np.int64)
     return steps, np.asarray(buf[: steps.size])
