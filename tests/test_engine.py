@@ -331,3 +331,15 @@ def test_core_modules_do_not_import_jax(module):
     code = f"import sys, {module}; print(sorted(m for m in ('jax', 'jaxlib', 'matplotlib') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", f"import {module} pulled in {out.stdout.strip()}"
+
+
+def test_progress_bar_counts_every_step(capsys):
+    """``progress=True`` shows a tqdm bar (on stderr) that reaches the run's number of steps,
+    across several chunks, and does not change the spikes."""
+    net = small_net()
+    res = net.run(5.0, progress=True, chunk=1.3)
+    err = capsys.readouterr().err
+    assert "50/50" in err and "step" in err
+    quiet = small_net().run(5.0, chunk=1.3)
+    np.testing.assert_array_equal(res.spikes("P")[1], quiet.spikes("P")[1])
+    assert capsys.readouterr().err == ""
