@@ -64,7 +64,7 @@ def lower(net: Network) -> Plan:
     projs = [lower_projection(net, proj, pops, index) for proj in net.projections.values()]
     check_time_constants(net, pops)
     lower_currents(net, pops, index)
-    return Plan(dt=float(net.dt), seed=int(net.seed), pops=pops, projs=projs)
+    return Plan(dt=float(net.dt), seed=int(net.seed), pops=pops, projs=projs, precision=net.precision)
 
 
 def lower_population(net: Network, pop: Population) -> PopPlan:

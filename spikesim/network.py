@@ -150,10 +150,14 @@ class Record:
 @dataclass(eq=False)
 class Network:
     """A spiking network. ``dt`` is the time step in ms; ``seed`` fixes every random draw
-    (connectivity, initial values, Poisson and noise inputs) on every backend."""
+    (connectivity, initial values, Poisson and noise inputs) on every backend. ``precision``
+    ("float32" or "float64") is the number format of the floating-point backends' state;
+    float64 runs on the pure-XLA push (slower on CPU) and is meant for comparisons with
+    double-precision simulators."""
 
     dt: float = 0.1
     seed: int = 0
+    precision: str = "float32"
     populations: dict[str, Population] = field(default_factory=dict)
     projections: dict[str, Projection] = field(default_factory=dict)
     currents: list = field(default_factory=list)
@@ -164,6 +168,8 @@ class Network:
         if self.dt <= 0:
             raise SpecError(f"dt={self.dt} must be > 0 ms")
         self.seed = check_int("seed", self.seed)
+        if self.precision not in ("float32", "float64"):
+            raise SpecError(f"precision={self.precision!r} must be 'float32' or 'float64'")
         self._plan: Plan | None = None
         self._runner = None
         self._backend: str | None = None

@@ -96,6 +96,7 @@ class Plan:
     seed: int
     pops: list[PopPlan]
     projs: list[ProjPlan]
+    precision: str = "float32"  # of the floating-point backends' state
 
     def pop_index(self, name: str) -> int:
         for i, p in enumerate(self.pops):

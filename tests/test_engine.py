@@ -343,3 +343,13 @@ def test_progress_bar_counts_every_step(capsys):
     quiet = small_net().run(5.0, chunk=1.3)
     np.testing.assert_array_equal(res.spikes("P")[1], quiet.spikes("P")[1])
     assert capsys.readouterr().err == ""
+
+
+def test_float64_run_leaves_the_global_jax_configuration_alone():
+    import jax
+
+    net = small_net()
+    net.precision = "float64"
+    res = net.run(2.0)
+    assert net.state("P")["v"].dtype == np.float64 and res.info["native"] is False
+    assert jax.numpy.ones(1).dtype == np.float32

@@ -52,6 +52,7 @@ def poisson_net() -> ss.Network:
 
 # (id, builder, fragments the message must contain: the parameter and the bad value)
 CASES = [
+    ("unknown precision", lambda: ss.Network(dt=DT, precision="float16"), ["precision", "'float16'"]),
     # time constants
     ("tau_m zero", lambda: run(network(lif(tau_m=0.0))), ["tau_m", "0.0"]),
     ("tau_m negative", lambda: run(network(lif(tau_m=-5.0))), ["tau_m", "-5.0"]),

@@ -1,4 +1,7 @@
-"""The float32 JAX runner (CPU and GPU): chunked, jit-compiled, event-driven.
+"""The floating-point JAX runner (CPU and GPU): chunked, jit-compiled, event-driven.
+
+The state is float32, or float64 with ``Network(precision="float64")`` (computed inside a
+``jax.enable_x64`` context, so the user's global JAX configuration is left alone).
 
 One step (the order is documented in ``docs/architecture.md``):
 
@@ -56,16 +59,24 @@ class JaxRunner:
         # passed to the compiled chunk as arguments, never baked into it as constants
         self.tables = {"code": {s: jnp.asarray(t["code"]) for s, t in tables.items()},
                        "rowlen": {s: jnp.asarray(t["rowlen"]) for s, t in tables.items()}}
-        self.native = _use_native(native)
+        self.x64 = plan.precision == "float64"
+        self.dtype = jnp.float64 if self.x64 else jnp.float32
+        if self.x64 and native:
+            raise ValueError("native=True: the native push is float32; precision='float64' uses the XLA path")
+        self.native = False if self.x64 else _use_native(native)
+        with jax.enable_x64(self.x64):
+            self._setup(plan, tables)
+
+    def _setup(self, plan: Plan, tables: dict) -> None:
         self.coef = []
         self.inputs = []
-        for _k, p in enumerate(plan.pops):
+        for p in plan.pops:
             if p.kind != "neurons":
                 self.coef.append(None)
                 self.inputs.append(None)
                 continue
             c = p.model.coefficients(p.params, p.channels, plan.dt)
-            self.coef.append(jax.tree.map(_to_device, c))
+            self.coef.append(jax.tree.map(self._to_device, c))
             self.inputs.append(self._input_tables(p))
         self.state = self._initial_state(tables)
         self.step = 0
@@ -75,11 +86,11 @@ class JaxRunner:
     # ---------------------------------------------------------------- set-up
     def _input_tables(self, p) -> dict:
         def mask(idx):
-            m = np.zeros(p.n, np.float32)
+            m = np.zeros(p.n)
             m[idx] = 1.0
-            return jnp.asarray(m)
+            return jnp.asarray(m, self.dtype)
 
-        steps = [(mask(c.idx), jnp.asarray(c.steps, jnp.int32), jnp.asarray(c.amps, jnp.float32))
+        steps = [(mask(c.idx), jnp.asarray(c.steps, jnp.int32), jnp.asarray(c.amps, self.dtype))
                  for c in p.step_currents]
         noise = [(mask(c.idx), float(c.mean), float(c.std)) for c in p.noise]
         return {"steps": steps, "noise": noise}
@@ -90,15 +101,20 @@ class JaxRunner:
             if p.kind != "neurons":
                 pops.append({})
                 continue
-            st = {var: jnp.asarray(p.init[var], jnp.float32) for var in p.model.state_vars}
+            st = {var: jnp.asarray(p.init[var], self.dtype) for var in p.model.state_vars}
             if p.model.has_refractory:
                 st["refr"] = jnp.zeros(p.n, jnp.int32)
-            st["syn"] = [jnp.asarray(p.init.get(getattr(s, "name", None), np.zeros(p.n)), jnp.float32)
+            st["syn"] = [jnp.asarray(p.init.get(getattr(s, "name", None), np.zeros(p.n)), self.dtype)
                          if s.kind in ("current", "conductance") else None for s in p.channels]
             pops.append(st)
-        ring = jnp.zeros(self.layout.depth * self.layout.width, jnp.float32)
-        weights = {s: jnp.asarray(t["weight"], jnp.float32) for s, t in tables.items()}
+        ring = jnp.zeros(self.layout.depth * self.layout.width, self.dtype)
+        weights = {s: jnp.asarray(t["weight"], self.dtype) for s, t in tables.items()}
         return {"ring": ring, "pops": pops, "weights": weights}
+
+    def _to_device(self, x):
+        if isinstance(x, np.ndarray):
+            return jnp.asarray(x, jnp.int32 if x.dtype.kind == "i" else self.dtype)
+        return x
 
     # ------------------------------------------------------------- one step
     def _arrive(self, k: int, st: dict, row) -> dict:
@@ -109,7 +125,7 @@ class JaxRunner:
         threshold and before the reset); the count ``refr`` is still the one of that step.
         """
         p, lay = self.plan.pops[k], self.layout
-        st = {**st, "syn": list(st["syn"]), "pulse": jnp.zeros(p.n, jnp.float32)}
+        st = {**st, "syn": list(st["syn"]), "pulse": jnp.zeros(p.n, self.dtype)}
         for ch, s in enumerate(p.channels):
             seg = row[lay.offsets[k][ch]:lay.offsets[k][ch] + p.n]
             if s.kind in ("current", "conductance"):
@@ -138,13 +154,13 @@ class JaxRunner:
         out = dict(model.reset(jnp, c, new, spiked))
         if active is not None:  # at least one step, so that the next step's Delta inputs are gated
             out["refr"] = jnp.where(spiked, jnp.maximum(c["ref_steps"], 1), refr)
-        out["syn"] = [None if x is None else x * np.float32(np.exp(-self.plan.dt / syn.tau))
+        out["syn"] = [None if x is None else x * jnp.asarray(np.exp(-self.plan.dt / syn.tau), self.dtype)
                       for x, syn in zip(st["syn"], p.channels)]
         return out, spiked
 
     def _external_current(self, k: int, t, noise_row):
         p, inp = self.plan.pops[k], self.inputs[k]
-        i_ext = jnp.zeros(p.n, jnp.float32)
+        i_ext = jnp.zeros(p.n, self.dtype)
         for m, steps, amps in inp["steps"]:
             j = jnp.searchsorted(steps, t, side="right") - 1
             amp = jnp.where(j >= 0, amps[jnp.maximum(j, 0)], 0.0)
@@ -158,18 +174,18 @@ class JaxRunner:
         plan, lay = self.plan, self.layout
         pops = plan.pops
         poisson = [k for k, p in enumerate(pops) if p.kind == "poisson"]
-        probs = {k: jnp.asarray(pops[k].rate_hz * plan.dt / 1000.0, jnp.float32) for k in poisson}
+        probs = {k: jnp.asarray(pops[k].rate_hz * plan.dt / 1000.0, self.dtype) for k in poisson}
         keys = {k: stream_key(plan.seed, pops[k].name, "poisson") for k in poisson}
         noise_keys = {k: [stream_key(plan.seed, pops[k].name, "noise", j) for j in range(len(p.noise))]
                       for k, p in enumerate(pops) if p.kind == "neurons"}
         size = dict(zip([g.pop for g in lay.groups], buffers))
 
         def chunk(state, tables, t0, n, sources):
-            drawn = {k: jax.vmap(lambda key, k=k: jax.random.uniform(key, (pops[k].n,)) < probs[k])(
+            drawn = {k: jax.vmap(lambda key, k=k: jax.random.uniform(key, (pops[k].n,), self.dtype) < probs[k])(
                 step_keys(keys[k], t0, T)) for k in poisson}
-            noise = {k: [jax.vmap(lambda key, k=k: jax.random.normal(key, (pops[k].n,)))(step_keys(key, t0, T))
+            noise = {k: [jax.vmap(lambda key, k=k: jax.random.normal(key, (pops[k].n,), self.dtype))(step_keys(key, t0, T))
                          for key in ks] for k, ks in noise_keys.items()}
-            bufs = [_empty_buffer(r, T, pops, self.slots) for r in recs]
+            bufs = [_empty_buffer(r, T, pops, self.slots, self.dtype) for r in recs]
             fallbacks = jnp.zeros(len(lay.groups), jnp.int32)
             peaks = jnp.zeros(len(lay.groups), jnp.int32)
 
@@ -203,8 +219,8 @@ class JaxRunner:
                                        size[g.pop], lay.depth, lay.width)
                     fallbacks = fallbacks.at[g_i].add((count > size[g.pop]).astype(jnp.int32))
                     peaks = peaks.at[g_i].max(count)
-                bufs = [jax.lax.dynamic_update_slice(b, jnp.packbits(spikes[r.pop])[None], (i, 0))
-                        if r.kind == "spikes" else b for b, r in zip(bufs, recs)]
+                bufs = [_set_row(b, i, jnp.packbits(spikes[r.pop])) if r.kind == "spikes" else b
+                        for b, r in zip(bufs, recs)]
                 new_state = {"ring": ring, "pops": new_pops, "weights": state["weights"]}
                 return new_state, bufs, fallbacks, peaks
 
@@ -256,6 +272,11 @@ class JaxRunner:
 
     def run(self, n_steps: int, records: list[Record], progress: bool = False,
             chunk_steps: int | None = None, spike_buffer: int | None = None) -> Result:
+        with jax.enable_x64(self.x64):
+            return self._run(n_steps, records, progress, chunk_steps, spike_buffer)
+
+    def _run(self, n_steps: int, records: list[Record], progress: bool,
+             chunk_steps: int | None, spike_buffer: int | None) -> Result:
         recs = self._rec_specs(records)
         T = self._chunk_length(n_steps, recs, chunk_steps)
         if spike_buffer is not None:
@@ -359,21 +380,17 @@ def _use_native(requested: bool | None) -> bool:
     return ok
 
 
-def _to_device(x):
-    if isinstance(x, np.ndarray):
-        return jnp.asarray(x, jnp.int32 if x.dtype.kind == "i" else jnp.float32)
-    return x
 
 
 def _n_records(r: RecSpec, T: int) -> int:
     return T // r.every + 2
 
 
-def _empty_buffer(r: RecSpec, T: int, pops, slots):
+def _empty_buffer(r: RecSpec, T: int, pops, slots, dtype):
     if r.kind == "spikes":
         return jnp.zeros((T, (pops[r.pop].n + 7) // 8), jnp.uint8)
     width = pops[r.pop].n if r.kind == "state" else slots[r.name][1].size
-    return jnp.zeros((_n_records(r, T), width), jnp.float32)
+    return jnp.zeros((_n_records(r, T), width), dtype)
 
 
 def _write_state(buf, r: RecSpec, pops: list, weights: dict, t, t0, slots):
@@ -384,13 +401,18 @@ def _write_state(buf, r: RecSpec, pops: list, weights: dict, t, t0, slots):
     first = (t0 + r.every - 1) // r.every * r.every
     slot = jnp.clip((t - first + r.every - 1) // r.every, 0, buf.shape[0] - 1)
     if r.kind == "state":
-        return jax.lax.dynamic_update_slice(buf, _state_var(pops[r.pop], r.var)[None], (slot, 0))
+        return _set_row(buf, slot, _state_var(pops[r.pop], r.var))
     s, flat = slots[r.name]
 
     def write(b):
-        return jax.lax.dynamic_update_slice(b, weights[s].ravel()[flat][None], (slot, 0))
+        return _set_row(b, slot, weights[s].ravel()[flat])
 
     return jax.lax.cond(t % r.every == 0, write, lambda b: b, buf)
+
+
+def _set_row(buf, row, values):
+    """``buf[row] = values`` (int32 indices, also under ``jax.enable_x64``)."""
+    return jax.lax.dynamic_update_slice(buf, values[None], (jnp.asarray(row, jnp.int32), jnp.int32(0)))
 
 
 def _state_var(st: dict, var: str):
