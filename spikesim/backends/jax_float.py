@@ -210,10 +210,9 @@ class JaxRunner:
                     new_pops.append(st)
                     spikes.append(spk)
                 for g_i, g in enumerate(lay.groups):
-                    if self.native:
-                        ring, count = native.push(ring, spikes[g.pop], tables["code"][g.pop], state["weights"][g.pop],
-                                                  tables["rowlen"][g.pop], t, lay.depth, lay.width)
-                        peaks = peaks.at[g_i].max(count)
+                    if self.native:  # no spike buffer: nothing to count for _adapt_buffers
+                        ring, _ = native.push(ring, spikes[g.pop], tables["code"][g.pop], state["weights"][g.pop],
+                                              tables["rowlen"][g.pop], t, lay.depth, lay.width)
                         continue
                     ring, count = push(ring, t, spikes[g.pop], tables["code"][g.pop], state["weights"][g.pop],
                                        size[g.pop], lay.depth, lay.width)
