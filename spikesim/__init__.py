@@ -9,6 +9,7 @@ from .lower import DelayRoundingWarning, lower
 from .network import Network, NoiseCurrent, Population, PopulationView, Projection, StepCurrent
 from .neurons import IZHIKEVICH_TYPES, LIF, Izhikevich
 from .plan import Plan
+from .plasticity import STDP, Modulator, ThreeFactor, TripletSTDP, da_stdp, pair_window, spnet_stdp
 from .result import Result
 from .synapses import CurrentPulse, Delta, ExpConductance, ExpCurrent
 from .values import Normal, SpecError, Uniform
@@ -18,6 +19,7 @@ __version__ = "0.1.0"
 __all__ = [
     "IZHIKEVICH_TYPES",
     "LIF",
+    "STDP",
     "AllToAll",
     "CurrentPulse",
     "DelayRoundingWarning",
@@ -28,6 +30,7 @@ __all__ = [
     "FixedProbability",
     "FromArrays",
     "Izhikevich",
+    "Modulator",
     "Network",
     "NoiseCurrent",
     "Normal",
@@ -39,7 +42,12 @@ __all__ = [
     "Result",
     "SpecError",
     "StepCurrent",
+    "ThreeFactor",
+    "TripletSTDP",
     "Uniform",
+    "da_stdp",
     "lower",
+    "pair_window",
     "plot",
+    "spnet_stdp",
 ]

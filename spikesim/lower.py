@@ -8,6 +8,7 @@ Numpy only. Lowering is a short list of named passes; each raises
 3. ``lower_projection``: build the connectivity, weights and delays (in steps), sort to CSR.
 4. ``check_time_constants``: dt must not exceed the smallest time constant.
 5. ``lower_currents``: step and noise currents as index tables.
+6. ``lower_plasticity``: check each rule against its projection, resolve the modulators.
 
 Random draws use one numpy stream per object (:func:`spikesim.values.stable_rng`),
 so the same seed gives the same plan, and adding an object does not change the
@@ -18,11 +19,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .connectivity import ConnectContext
+from .connectivity import ConnectContext, stable_argsort
 from .network import Network, NoiseCurrent, Population, Projection, StepCurrent
-from .plan import NoisePlan, Plan, PopPlan, ProjPlan, StepCurrentPlan
+from .plan import ModulatorPlan, NoisePlan, Plan, PopPlan, ProjPlan, StepCurrentPlan
+from .plasticity import ThreeFactor
 from .synapses import synapse_tau
-from .values import SpecError, resolve, stable_rng, warn_user
+from .values import SpecError, is_distribution, resolve, stable_rng, warn_user
 
 # Bytes per synapse while lowering: pre/post (int64), weight/delay-in-ms (float64), delay (int32),
 # sort keys and temporaries of the connection rule.
@@ -64,7 +66,9 @@ def lower(net: Network) -> Plan:
     projs = [lower_projection(net, proj, pops, index) for proj in net.projections.values()]
     check_time_constants(net, pops)
     lower_currents(net, pops, index)
-    return Plan(dt=float(net.dt), seed=int(net.seed), pops=pops, projs=projs, precision=net.precision)
+    modulators = lower_plasticity(net, pops, projs, index)
+    return Plan(dt=float(net.dt), seed=int(net.seed), pops=pops, projs=projs, precision=net.precision,
+                modulators=modulators)
 
 
 def lower_population(net: Network, pop: Population) -> PopPlan:
@@ -124,31 +128,61 @@ def _delays_to_steps(name: str, delay_ms: np.ndarray, dt: float) -> np.ndarray:
     return steps.astype(np.int32)
 
 
+def _to_population(view_indices: np.ndarray, local: np.ndarray) -> np.ndarray:
+    """Population indices of the view positions ``local`` (a new int64 array).
+
+    A contiguous view (a whole population, ``P[a:b]``) maps by adding its first index,
+    which is cheaper than the gather an arbitrary view needs."""
+    n = int(view_indices.size)
+    if n and int(view_indices[-1]) - int(view_indices[0]) == n - 1 and (n == 1 or bool(np.all(np.diff(view_indices) == 1))):
+        return np.add(local, int(view_indices[0]), dtype=np.int64)
+    return view_indices[local].astype(np.int64, copy=False)
+
+
+def _is_scalar(value) -> bool:
+    """A single number (not a distribution, not an array of length > 0): the same for every synapse."""
+    return not is_distribution(value) and np.ndim(value) == 0
+
+
 def lower_projection(net: Network, proj: Projection, pops: list[PopPlan], index: dict[str, int]) -> ProjPlan:
     pre_pop, post_pop = proj.pre.population, proj.post.population
     ctx = ConnectContext(proj.pre.indices, proj.post.indices, pre_pop is post_pop)
     rng = stable_rng(net.seed, "projection", proj.name, "connect")
     pre_local, post_local = proj.connector.build(ctx, rng)
-    pre = proj.pre.indices[pre_local]
-    post = proj.post.indices[post_local]
+    pre = _to_population(proj.pre.indices, pre_local)
+    del pre_local
+    post = _to_population(proj.post.indices, post_local)
+    del post_local
     n_syn = int(pre.size)
     weight = resolve(f"projection {proj.name!r}: weight", proj.weight, n_syn,
                      stable_rng(net.seed, "projection", proj.name, "weight"))
     if proj.synapse.kind == "conductance" and n_syn and weight.min() < 0:
         raise SpecError(f"projection {proj.name!r}: weight={weight.min()} is negative; conductance "
                         "weights must be >= 0 (the sign comes from e_rev)")
-    delay_ms = resolve(f"projection {proj.name!r}: delay", proj.delay, n_syn,
-                       stable_rng(net.seed, "projection", proj.name, "delay"))
-    delay = _delays_to_steps(proj.name, delay_ms, net.dt)
-    order = np.argsort(pre, kind="stable")
-    pre, post, weight, delay = pre[order], post[order], weight[order], delay[order]
+    delay_name = f"projection {proj.name!r}: delay"
+    if n_syn and _is_scalar(proj.delay):  # one delay: convert (and check) it once
+        one = _delays_to_steps(proj.name, resolve(delay_name, proj.delay, 1), net.dt)
+        delay = np.full(n_syn, one[0], dtype=np.int32)
+    else:
+        delay_ms = resolve(delay_name, proj.delay, n_syn, stable_rng(net.seed, "projection", proj.name, "delay"))
+        delay = _delays_to_steps(proj.name, delay_ms, net.dt)
+        del delay_ms
+    counts = np.bincount(pre, minlength=pre_pop.n)
+    if n_syn and not bool(np.all(pre[1:] >= pre[:-1])):  # CSR: a stable sort by presynaptic neuron
+        order = stable_argsort(pre, pre_pop.n)
+        pre = np.repeat(np.arange(pre_pop.n, dtype=np.int64), counts)
+        post = post[order]
+        if not _is_scalar(proj.weight):  # a constant array needs no reordering
+            weight = weight[order]
+        if not _is_scalar(proj.delay):
+            delay = delay[order]
+        del order
     indptr = np.zeros(pre_pop.n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(pre, minlength=pre_pop.n), out=indptr[1:])
+    np.cumsum(counts, out=indptr[1:])
     post_plan = pops[index[post_pop.name]]
     return ProjPlan(name=proj.name, pre=index[pre_pop.name], post=index[post_pop.name],
                     channel=post_plan.channels.index(proj.synapse), synapse=proj.synapse,
-                    pre_idx=pre.astype(np.int64), post_idx=post.astype(np.int64), weight=weight,
-                    delay_steps=delay, indptr=indptr)
+                    pre_idx=pre, post_idx=post, weight=weight, delay_steps=delay, indptr=indptr)
 
 
 def check_time_constants(net: Network, pops: list[PopPlan]) -> None:
@@ -170,3 +204,58 @@ def lower_currents(net: Network, pops: list[PopPlan], index: dict[str, int]) -> 
             pop.step_currents.append(StepCurrentPlan(idx, steps, cur.amplitudes.copy()))
         elif isinstance(cur, NoiseCurrent):
             pop.noise.append(NoisePlan(idx, cur.mean, cur.std))
+
+
+def lower_plasticity(net: Network, pops: list[PopPlan], projs: list[ProjPlan], index: dict[str, int]) -> list[ModulatorPlan]:
+    names = list(net.modulators)
+    mods = []
+    for m in net.modulators.values():
+        src = None if m.source is None else index[m.source.population.name]
+        src_idx = None if m.source is None else np.asarray(m.source.indices, dtype=np.int64)
+        decay = 1.0 if np.isinf(m.tau) else float(np.exp(-net.dt / m.tau))
+        size = m.size
+        if m.kind == "function":
+            size = _signal_size(m, net.dt)
+        mods.append(ModulatorPlan(m.name, m.kind, decay, src, src_idx, m.per_spike, m.signal, size))
+    for proj, plan in zip(net.projections.values(), projs):
+        rule = proj.plasticity
+        if rule is None:
+            continue
+        where = f"projection {proj.name!r}"
+        if plan.synapse.kind == "conductance" and rule.w_min < 0:
+            raise SpecError(f"{where}: w_min={rule.w_min} is negative; conductance weights must stay >= 0")
+        w = plan.weight
+        if w.size and (w.min() < rule.w_min or w.max() > rule.w_max):
+            bad = w.min() if w.min() < rule.w_min else w.max()
+            raise SpecError(f"{where}: weight={bad} lies outside the rule's bounds [w_min={rule.w_min}, "
+                            f"w_max={rule.w_max}]")
+        plan.rule = rule
+        if isinstance(rule, ThreeFactor):
+            every = net.dt if rule.every is None else rule.every
+            steps = round(every / net.dt)
+            if steps < 1 or abs(steps * net.dt - every) > 1e-9 * max(1.0, every):
+                raise SpecError(f"{where}: ThreeFactor every={every} ms is not a whole number of steps of dt={net.dt} ms")
+            plan.every_steps = int(steps)
+            if rule.modulator is not None:
+                if rule.modulator.name not in names or net.modulators[rule.modulator.name] is not rule.modulator:
+                    raise SpecError(f"{where}: modulator {rule.modulator.name!r} was not created by this network's "
+                                    "add_modulator")
+                k = names.index(rule.modulator.name)
+                n_post = pops[plan.post].n
+                if mods[k].size not in (1, n_post):
+                    raise SpecError(f"{where}: modulator {rule.modulator.name!r} has {mods[k].size} values per step, "
+                                    f"but the postsynaptic population {pops[plan.post].name!r} has {n_post} neurons "
+                                    "(use one value, or one per postsynaptic neuron)")
+                plan.modulator = k
+    return mods
+
+
+def _signal_size(m, dt: float) -> int:
+    """Evaluate a modulator function once (t = 0) to learn whether it is global or per neuron."""
+    try:
+        value = np.asarray(m.signal(0.0), dtype=float)
+    except Exception as exc:
+        raise SpecError(f"modulator {m.name!r}: signal(0.0) raised {exc!r}") from exc
+    if value.ndim > 1 or value.size == 0:
+        raise SpecError(f"modulator {m.name!r}: signal(t) returned shape {value.shape}; expected a scalar or a 1-d array")
+    return int(value.size) if value.ndim == 1 else 1

@@ -18,6 +18,7 @@ import numpy as np
 
 from .connectivity import CONNECTOR_TYPES, Connector
 from .neurons import NEURON_TYPES, NeuronModel
+from .plasticity import Modulator, check_rule
 from .synapses import SYNAPSE_TYPES, Delta, Synapse
 from .values import SpecError, Value, check_finite, check_int, check_shape, is_distribution
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from .plan import Plan
     from .result import Result
 
-BACKENDS = ("jax",)
+BACKENDS = ("jax", "jax_fixed")
 
 
 class Population:
@@ -112,6 +113,7 @@ class Projection:
     weight: Value
     delay: Value
     plasticity: Any = None
+    plastic: bool = True  # switch a plasticity rule off (False) or on between runs
 
     def __repr__(self) -> str:
         return f"Projection({self.name!r}: {self.pre.name} -> {self.post.name}, {type(self.synapse).__name__})"
@@ -162,6 +164,7 @@ class Network:
     projections: dict[str, Projection] = field(default_factory=dict)
     currents: list = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
+    modulators: dict[str, Modulator] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_finite("dt", self.dt)
@@ -173,6 +176,7 @@ class Network:
         self._plan: Plan | None = None
         self._runner = None
         self._backend: str | None = None
+        self._rewards: list[tuple[str, int, float]] = []  # (modulator, step, amount), delivered by the runner
 
     # ----------------------------------------------------------------- building
     def _check_open(self) -> None:
@@ -182,7 +186,7 @@ class Network:
     def _check_name(self, name: str) -> None:
         if not isinstance(name, str) or not name or "/" in name:
             raise SpecError(f"name={name!r} must be a non-empty string without '/'")
-        if name in self.populations or name in self.projections:
+        if name in self.populations or name in self.projections or name in self.modulators:
             raise SpecError(f"name={name!r} is already used in this network")
 
     @staticmethod
@@ -306,7 +310,7 @@ class Network:
         if not isinstance(synapse, SYNAPSE_TYPES):
             raise SpecError(f"synapse={synapse!r} is not a synapse model")
         if plasticity is not None:
-            raise SpecError(f"plasticity={plasticity!r}: plasticity rules are not available yet")
+            check_rule(plasticity, "connect")
         check_shape("weight", weight)
         delay = self.dt if delay is None else delay
         check_shape("delay", delay)
@@ -319,6 +323,52 @@ class Network:
         proj = Projection(self, name, pre, post, connector, synapse, weight, delay, plasticity)
         self.projections[name] = proj
         return proj
+
+    def add_modulator(self, name: str, tau: float = math.inf, source: Target | None = None,
+                      per_spike: float = 0.0, signal: Any = None) -> Modulator:
+        """A neuromodulator M for :class:`~spikesim.ThreeFactor` rules.
+
+        Dynamic (default): ``M <- M * exp(-dt/tau) + per_spike * (spikes of source in the step)``
+        plus what :meth:`reward` delivers (``tau`` in ms, ``math.inf`` = no decay). Or a
+        ``signal``: a function of time in ms (scalar or one value per postsynaptic neuron), or an
+        array of shape (steps,) or (steps, n_post) indexed by the global step."""
+        self._check_open()
+        self._check_name(name)
+        if math.isnan(tau) or not tau > 0:
+            raise SpecError(f"add_modulator: tau={tau} must be > 0 ms (math.inf: no decay)")
+        check_finite("per_spike", per_spike)
+        if source is not None:
+            source = self._target(source, "source", neurons_only=False)
+        size = 1
+        if signal is not None:
+            if source is not None or per_spike:
+                raise SpecError("add_modulator: give either signal= or source=/per_spike=, not both")
+            if not callable(signal):
+                arr = np.asarray(signal, dtype=float)
+                if arr.ndim not in (1, 2) or arr.shape[0] == 0:
+                    raise SpecError(f"add_modulator: signal has shape {arr.shape}; expected (steps,) or (steps, n_post)")
+                check_finite("signal", arr)
+                signal = arr.copy()
+                size = 1 if arr.ndim == 1 else arr.shape[1]
+        mod = Modulator(name, float(tau), source, float(per_spike), signal, size)
+        self.modulators[name] = mod
+        return mod
+
+    def reward(self, modulator: Modulator | str, amount: float, at: float | None = None) -> None:
+        """Add ``amount`` to a dynamic modulator at time ``at`` (ms; default: the start of the next
+        run). Call it between runs, e.g. to deliver a reward computed from the last run's spikes."""
+        name = modulator.name if isinstance(modulator, Modulator) else modulator
+        if name not in self.modulators:
+            raise SpecError(f"reward: modulator={name!r} is not a modulator of this network")
+        if self.modulators[name].signal is not None:
+            raise SpecError(f"reward: modulator {name!r} is a signal; rewards go to dynamic modulators")
+        check_finite("amount", amount)
+        step = round(self.t / self.dt) if at is None else round(at / self.dt)
+        if at is not None:
+            check_finite("at", at)
+            if step < round(self.t / self.dt):
+                raise SpecError(f"reward: at={at} ms is in the past (the network is at t={self.t} ms)")
+        self._rewards.append((name, int(step), float(amount)))
 
     def record(self, target, var: str = "spikes", every: int = 1) -> Record:
         """Record ``var`` of a population (``"spikes"`` or a state variable such as ``"v"``) or
@@ -398,8 +448,23 @@ class Network:
             self._runner = make_runner(backend, plan, native=native)
             self._backend = backend
         chunk_steps = None if chunk is None else max(1, round(chunk / self.dt))
+        extra = {}
+        if plan.modulators or any(p.rule is not None for p in plan.projs):
+            extra["controls"] = self._controls(n_steps)
         return self._runner.run(n_steps, records=list(self.records), progress=progress,
-                                chunk_steps=chunk_steps, spike_buffer=spike_buffer)
+                                chunk_steps=chunk_steps, spike_buffer=spike_buffer, **extra)
+
+    def _controls(self, n_steps: int) -> dict:
+        """What may change between runs: plasticity switches and scheduled rewards (consumed)."""
+        start = round(self.t / self.dt)
+        for m in self.modulators.values():
+            if m.kind == "array" and start + n_steps > m.signal.shape[0]:
+                raise SpecError(f"modulator {m.name!r}: signal has {m.signal.shape[0]} steps, but this run "
+                                f"needs steps up to {start + n_steps}")
+        due = [r for r in self._rewards if r[1] < start + n_steps]
+        self._rewards = [r for r in self._rewards if r[1] >= start + n_steps]
+        return {"plastic": {p.name: bool(p.plastic) for p in self.projections.values() if p.plasticity is not None},
+                "rewards": due}
 
     @property
     def t(self) -> float:

@@ -8,6 +8,7 @@ objects, which carry the math.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -78,6 +79,9 @@ class ProjPlan:
     weight: np.ndarray
     delay_steps: np.ndarray
     indptr: np.ndarray
+    rule: Any = None  # a plasticity rule (spikesim.plasticity), or None
+    modulator: int | None = None  # index into Plan.modulators (ThreeFactor rules)
+    every_steps: int = 1  # ThreeFactor: steps between weight updates
 
     @property
     def n_synapses(self) -> int:
@@ -89,6 +93,22 @@ class ProjPlan:
 
 
 @dataclass
+class ModulatorPlan:
+    """A neuromodulator: ``kind`` is ``"dynamic"`` (decays by ``decay`` per step, rises by
+    ``per_spike`` per spike of ``source_idx`` in population ``source``), ``"array"`` (``signal``
+    indexed by step) or ``"function"`` (``signal(t_ms)``). ``size``: 1, or one value per neuron."""
+
+    name: str
+    kind: str
+    decay: float
+    source: int | None
+    source_idx: np.ndarray | None
+    per_spike: float
+    signal: Any
+    size: int
+
+
+@dataclass
 class Plan:
     """A whole lowered network. ``dt`` in ms."""
 
@@ -97,6 +117,7 @@ class Plan:
     pops: list[PopPlan]
     projs: list[ProjPlan]
     precision: str = "float32"  # of the floating-point backends' state
+    modulators: list[ModulatorPlan] = field(default_factory=list)
 
     def pop_index(self, name: str) -> int:
         for i, p in enumerate(self.pops):

@@ -31,7 +31,7 @@ from ..lower import check_memory
 from ..network import Record
 from ..plan import Plan
 from ..result import Result
-from . import native
+from . import jax_plastic, native
 from .jax_core import build_layout, deliver, push, step_keys, stream_key
 
 CHUNK_BYTES = 256 * 2**20
@@ -57,8 +57,10 @@ class JaxRunner:
         self.layout, tables, self.slots = build_layout(plan)
         check_memory("the JAX state of this network", device_bytes(self.layout, tables, plan), _device_memory())
         # passed to the compiled chunk as arguments, never baked into it as constants
+        self.plastic, ptables = jax_plastic.build_plastic(plan, self.slots, {s: t["weight"].size for s, t in tables.items()})
         self.tables = {"code": {s: jnp.asarray(t["code"]) for s, t in tables.items()},
-                       "rowlen": {s: jnp.asarray(t["rowlen"]) for s, t in tables.items()}}
+                       "rowlen": {s: jnp.asarray(t["rowlen"]) for s, t in tables.items()},
+                       "plastic": {k: {n: jnp.asarray(a) for n, a in t.items()} for k, t in ptables.items()}}
         self.x64 = plan.precision == "float64"
         self.dtype = jnp.float64 if self.x64 else jnp.float32
         if self.x64 and native:
@@ -81,6 +83,11 @@ class JaxRunner:
         self.state = self._initial_state(tables)
         self.step = 0
         self.buffer = {g.pop: min(g.n, 32) for g in self.layout.groups}
+        for ps in self.plastic:  # rows with arriving spikes, columns of post spikes
+            self.buffer[("pre", ps.name)] = min(ps.n_pre, 32)
+            self.buffer[("post", ps.name)] = min(ps.n_post, 32)
+        self.plastic_on = {ps.name: True for ps in self.plastic}
+        self.rewards: list[tuple[str, int, float]] = []
         self._compiled: dict = {}
 
     # ---------------------------------------------------------------- set-up
@@ -109,7 +116,9 @@ class JaxRunner:
             pops.append(st)
         ring = jnp.zeros(self.layout.depth * self.layout.width, self.dtype)
         weights = {s: jnp.asarray(t["weight"], self.dtype) for s, t in tables.items()}
-        return {"ring": ring, "pops": pops, "weights": weights}
+        plastic = {ps.name: jax_plastic.initial_state(ps, self.dtype) for ps in self.plastic}
+        mods = [jnp.zeros(m.size, self.dtype) for m in self.plan.modulators]
+        return {"ring": ring, "pops": pops, "weights": weights, "plastic": plastic, "mods": mods}
 
     def _to_device(self, x):
         if isinstance(x, np.ndarray):
@@ -179,15 +188,17 @@ class JaxRunner:
         noise_keys = {k: [stream_key(plan.seed, pops[k].name, "noise", j) for j in range(len(p.noise))]
                       for k, p in enumerate(pops) if p.kind == "neurons"}
         size = dict(zip([g.pop for g in lay.groups], buffers))
+        psizes = {ps.name: (self.buffer[("pre", ps.name)], self.buffer[("post", ps.name)]) for ps in self.plastic}
+        n_groups = len(lay.groups)
 
-        def chunk(state, tables, t0, n, sources):
+        def chunk(state, tables, t0, n, sources, controls):
             drawn = {k: jax.vmap(lambda key, k=k: jax.random.uniform(key, (pops[k].n,), self.dtype) < probs[k])(
                 step_keys(keys[k], t0, T)) for k in poisson}
             noise = {k: [jax.vmap(lambda key, k=k: jax.random.normal(key, (pops[k].n,), self.dtype))(step_keys(key, t0, T))
                          for key in ks] for k, ks in noise_keys.items()}
             bufs = [_empty_buffer(r, T, pops, self.slots, self.dtype) for r in recs]
-            fallbacks = jnp.zeros(len(lay.groups), jnp.int32)
-            peaks = jnp.zeros(len(lay.groups), jnp.int32)
+            fallbacks = jnp.zeros(n_groups + 2 * len(self.plastic), jnp.int32)
+            peaks = jnp.zeros(n_groups + 2 * len(self.plastic), jnp.int32)
 
             def body(i, carry):
                 state, bufs, fallbacks, peaks = carry
@@ -220,7 +231,20 @@ class JaxRunner:
                     peaks = peaks.at[g_i].max(count)
                 bufs = [_set_row(b, i, jnp.packbits(spikes[r.pop])) if r.kind == "spikes" else b
                         for b, r in zip(bufs, recs)]
-                new_state = {"ring": ring, "pops": new_pops, "weights": state["weights"]}
+                mods = [_modulator_step(m, x, spikes, controls["mods"][j][i])
+                        for j, (m, x) in enumerate(zip(plan.modulators, state["mods"]))]
+                weights, plastic = dict(state["weights"]), {}
+                for j, ps in enumerate(self.plastic):
+                    w = weights[ps.group]
+                    mod = None if ps.modulator is None else mods[ps.modulator]
+                    plastic[ps.name], w_flat, counts = jax_plastic.step(
+                        ps, tables["plastic"][ps.name], state["plastic"][ps.name], w.ravel(), spikes[ps.pre],
+                        spikes[ps.post], t, mod, controls["on"][ps.name], psizes[ps.name])
+                    weights[ps.group] = w_flat.reshape(w.shape)
+                    base = n_groups + 2 * j
+                    fallbacks = fallbacks.at[base:base + 2].add((counts > jnp.asarray(psizes[ps.name])).astype(jnp.int32))
+                    peaks = peaks.at[base:base + 2].max(counts)
+                new_state = {"ring": ring, "pops": new_pops, "weights": weights, "plastic": plastic, "mods": mods}
                 return new_state, bufs, fallbacks, peaks
 
             return jax.lax.fori_loop(0, n, body, (state, bufs, fallbacks, peaks))
@@ -270,7 +294,10 @@ class JaxRunner:
         return out
 
     def run(self, n_steps: int, records: list[Record], progress: bool = False,
-            chunk_steps: int | None = None, spike_buffer: int | None = None) -> Result:
+            chunk_steps: int | None = None, spike_buffer: int | None = None, controls: dict | None = None) -> Result:
+        if controls is not None:
+            self.plastic_on.update(controls.get("plastic", {}))
+            self.rewards.extend(controls.get("rewards", []))
         with jax.enable_x64(self.x64):
             return self._run(n_steps, records, progress, chunk_steps, spike_buffer)
 
@@ -286,16 +313,16 @@ class JaxRunner:
         bar = tqdm(total=n_steps, disable=not progress, unit="step", desc="spikesim")
         while self.step < t_end:
             n = min(T, t_end - self.step)
-            key = (T, tuple(self.buffer[g.pop] for g in self.layout.groups), recs)
+            key = (T, tuple(self.buffer[g.pop] for g in self.layout.groups), recs, tuple(sorted(self.buffer.items(), key=str)))
+            args = (self.state, self.tables, jnp.int32(self.step), jnp.int32(n), self._sources(self.step, T),
+                    self._controls(self.step, T, n))
             if key not in self._compiled:
                 t_c = time.perf_counter()
                 fn = self._make_chunk(T, key[1], recs)
-                args = (self.state, self.tables, jnp.int32(self.step), jnp.int32(n), self._sources(self.step, T))
                 self._compiled[key] = fn.lower(*args).compile()
                 info["compile_s"] += time.perf_counter() - t_c
             t_l = time.perf_counter()
-            state, bufs, fallbacks, peaks = self._compiled[key](
-                self.state, self.tables, jnp.int32(self.step), jnp.int32(n), self._sources(self.step, T))
+            state, bufs, fallbacks, peaks = self._compiled[key](*args)
             bufs = jax.device_get([b[:n] if r.kind == "spikes" else b for b, r in zip(bufs, recs)])
             fallbacks, peaks = np.asarray(fallbacks), np.asarray(peaks)
             info["loop_s"] += time.perf_counter() - t_l
@@ -313,10 +340,36 @@ class JaxRunner:
 
     def _adapt_buffers(self, fallbacks: np.ndarray, peaks: np.ndarray, n: int) -> None:
         """Grow a spike buffer whose fallback path ran in more than 1% of the steps."""
-        for g_i, g in enumerate(self.layout.groups):
-            if fallbacks[g_i] > max(1, n // 100):
-                new = 1 << int(peaks[g_i]).bit_length()
-                self.buffer[g.pop] = g.n if new * 2 > g.n else new
+        keys = [(g.pop, g.n) for g in self.layout.groups]
+        for ps in self.plastic:
+            keys += [(("pre", ps.name), ps.n_pre), (("post", ps.name), ps.n_post)]
+        for j, (key, size) in enumerate(keys):
+            if fallbacks[j] > max(1, n // 100):
+                new = 1 << int(peaks[j]).bit_length()
+                self.buffer[key] = size if new * 2 > size else new
+
+    def _controls(self, t0: int, T: int, n: int) -> dict:
+        """Per-chunk inputs of the plasticity: switches, modulator signals and rewards."""
+        mods = []
+        for m in self.plan.modulators:
+            if m.kind == "dynamic":
+                add = np.zeros(T)
+                for name, step, amount in self.rewards:
+                    if name == m.name and t0 <= step < t0 + n:
+                        add[step - t0] += amount
+                mods.append(jnp.asarray(add[:, None], self.dtype))
+            elif m.kind == "array":
+                sig = m.signal if m.signal.ndim == 2 else m.signal[:, None]
+                part = np.zeros((T, sig.shape[1]))
+                avail = sig[t0:t0 + T]
+                part[:avail.shape[0]] = avail
+                mods.append(jnp.asarray(part, self.dtype))
+            else:
+                dt = self.plan.dt
+                vals = np.array([np.broadcast_to(np.asarray(m.signal((t0 + i) * dt), float), (m.size,)) for i in range(T)])
+                mods.append(jnp.asarray(vals, self.dtype))
+        self.rewards = [r for r in self.rewards if r[1] >= t0 + n]
+        return {"on": {k: jnp.asarray(v) for k, v in self.plastic_on.items()}, "mods": mods}
 
     def _result(self, recs, collected, t_start, t_end, info) -> Result:
         dt = self.plan.dt
@@ -379,6 +432,16 @@ def _use_native(requested: bool | None) -> bool:
     return ok
 
 
+
+
+def _modulator_step(m, value, spikes: list, given):
+    """One step of a modulator: dynamic (decay, release by source spikes, rewards) or a signal."""
+    if m.kind != "dynamic":
+        return given
+    value = value * m.decay + given
+    if m.source is not None and m.per_spike:
+        value = value + m.per_spike * jnp.sum(spikes[m.source][m.source_idx], dtype=value.dtype)
+    return value
 
 
 def _n_records(r: RecSpec, T: int) -> int:
