@@ -9,13 +9,14 @@ import spikesim as ss
 
 def forced_post(net: ss.Network, name: str, n: int, times: list[np.ndarray]):
     """``n`` LIF neurons that spike exactly at the given times (ms): a spike source drives each
-    one through a Delta synapse of one step; the neurons have no leak of consequence."""
+    one through a Delta synapse of one step. The threshold (100 mV) is far above what the plastic
+    synapses under test (weights of order 1) can add, so only the drive makes them fire."""
     t_all = np.concatenate([np.asarray(t, float) - net.dt for t in times]) if n else np.zeros(0)
     i_all = np.concatenate([np.full(len(t), i) for i, t in enumerate(times)]) if n else np.zeros(0, int)
     drive = net.add_spike_source(f"{name}_drive", n, times=t_all, indices=i_all)
-    post = net.add_population(name, n, ss.LIF(tau_m=10.0, v_rest=0.0, v_reset=0.0, v_thresh=1.0, t_ref=net.dt),
+    post = net.add_population(name, n, ss.LIF(tau_m=10.0, v_rest=0.0, v_reset=0.0, v_thresh=100.0, t_ref=net.dt),
                               init={"v": 0.0})
-    net.connect(drive, post, ss.OneToOne(), ss.Delta(), weight=10.0)
+    net.connect(drive, post, ss.OneToOne(), ss.Delta(), weight=1000.0)
     return post
 
 
