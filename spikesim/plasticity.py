@@ -135,14 +135,14 @@ class TripletSTDP:
     * pre event:  ``w -= o1 * (a2_minus + a3_minus * r2)``, with r2 before this spike's jump;
     * post event: ``w += r1 * (a2_plus + a3_plus * o2)``, with o2 before this spike's jump;
 
-    then ``w`` is clipped to [``w_min``, ``w_max``]. The defaults are the visual-cortex,
-    all-to-all, minimal model of the paper (a2_plus = 5e-10 is its rounded-to-zero value).
+    then ``w`` is clipped to [``w_min``, ``w_max``]. The defaults are the paper's visual-cortex,
+    all-to-all, minimal model (a2_plus = a3_minus = 0; tau_x is then unused).
     """
 
-    a2_plus: float = 5e-10
-    a3_plus: float = 6.2e-3
-    a2_minus: float = 7e-3
-    a3_minus: float = 2.3e-4
+    a2_plus: float = 0.0
+    a3_plus: float = 6.5e-3
+    a2_minus: float = 7.1e-3
+    a3_minus: float = 0.0
     tau_plus: float = 16.8
     tau_minus: float = 33.7
     tau_x: float = 101.0

@@ -243,3 +243,19 @@ def test_modulator_array_too_short_for_the_run():
     net.run(40.0)
     with pytest.raises(ss.SpecError, match="signal has 50 steps"):
         net.run(20.0)
+
+
+def test_triplet_frequency_dependence_visual_cortex():
+    """Pfister & Gerstner 2006, visual cortex minimal model: 60 pairings with |dt| = 10 ms give
+    LTD at 1 Hz for post->pre pairs, and LTP at 50 Hz for both orders."""
+    rule = ss.TripletSTDP(w_min=-1.0, w_max=1.0)  # the defaults are the minimal visual-cortex model
+    pre, post = [], []
+    for freq, lag in [(1.0, -10.0), (50.0, 10.0), (50.0, -10.0), (1.0, 10.0)]:
+        t = 100.0 + np.arange(60) * 1000.0 / freq
+        pre.append(t)
+        post.append(t + lag)
+    w, _, _ = synapse_run(rule, pre, post, dt=1.0, w0=0.0)
+    assert w[0] < -1e-2  # post->pre at 1 Hz: depression, about 60 * a2_minus * e^{-10/33.7}
+    assert w[0] == pytest.approx(-60 * 7.1e-3 * math.exp(-10 / 33.7), rel=1e-3)
+    assert w[1] > 0.05 and w[2] > 0.05  # 50 Hz: potentiation for both orders
+    assert w[1] > w[2]
