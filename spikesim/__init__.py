@@ -3,7 +3,7 @@
 Units everywhere: time in ms, voltage in mV, rates in Hz.
 """
 
-from . import plot
+from . import eprop, plot
 from .connectivity import AllToAll, FixedInDegree, FixedProbability, FromArrays, OneToOne
 from .lower import DelayRoundingWarning, lower
 from .network import Network, NoiseCurrent, Population, PopulationView, Projection, StepCurrent
@@ -46,6 +46,7 @@ __all__ = [
     "TripletSTDP",
     "Uniform",
     "da_stdp",
+    "eprop",
     "lower",
     "pair_window",
     "plot",
