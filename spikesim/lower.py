@@ -22,7 +22,7 @@ import numpy as np
 from .connectivity import ConnectContext, stable_argsort
 from .network import Network, NoiseCurrent, Population, Projection, StepCurrent
 from .plan import ModulatorPlan, NoisePlan, Plan, PopPlan, ProjPlan, StepCurrentPlan
-from .plasticity import ThreeFactor
+from .plasticity import STDP, ThreeFactor
 from .synapses import synapse_tau
 from .values import SpecError, is_distribution, resolve, stable_rng, warn_user
 
@@ -210,13 +210,17 @@ def lower_plasticity(net: Network, pops: list[PopPlan], projs: list[ProjPlan], i
     names = list(net.modulators)
     mods = []
     for m in net.modulators.values():
-        src = None if m.source is None else index[m.source.population.name]
-        src_idx = None if m.source is None else np.asarray(m.source.indices, dtype=np.int64)
-        decay = 1.0 if np.isinf(m.tau) else float(np.exp(-net.dt / m.tau))
-        size = m.size
-        if m.kind == "function":
-            size = _signal_size(m, net.dt)
-        mods.append(ModulatorPlan(m.name, m.kind, decay, src, src_idx, m.per_spike, m.signal, size))
+        sources = [(index[src.population.name], np.asarray(src.indices, dtype=np.int64), float(gain))
+                   for src, gain in m.sources if gain]
+        if m.relax:  # astrocyte: M <- M + dt/tau * (drive + bias - M)
+            if m.tau < net.dt:
+                raise SpecError(f"astrocyte {m.name!r}: tau={m.tau} ms is shorter than dt={net.dt} ms")
+            k = net.dt / m.tau
+            decay, bias, sources = 1.0 - k, m.bias * k, [(p, i, g * k) for p, i, g in sources]
+        else:
+            decay, bias = (1.0 if np.isinf(m.tau) else float(np.exp(-net.dt / m.tau))), m.bias
+        size = _signal_size(m, net.dt) if m.kind == "function" else m.size
+        mods.append(ModulatorPlan(m.name, m.kind, decay, sources, bias, m.signal, size, m.initial))
     for proj, plan in zip(net.projections.values(), projs):
         rule = proj.plasticity
         if rule is None:
@@ -230,6 +234,10 @@ def lower_plasticity(net: Network, pops: list[PopPlan], projs: list[ProjPlan], i
             raise SpecError(f"{where}: weight={bad} lies outside the rule's bounds [w_min={rule.w_min}, "
                             f"w_max={rule.w_max}]")
         plan.rule = rule
+        if isinstance(rule, STDP) and rule.modulator is not None:
+            plan.modulator = _modulator_index(net, names, mods, rule.modulator, pops[plan.post], where)
+            if mods[plan.modulator].size != 1:
+                raise SpecError(f"{where}: STDP's depression modulator {rule.modulator.name!r} must be global (one value)")
         if isinstance(rule, ThreeFactor):
             every = net.dt if rule.every is None else rule.every
             steps = round(every / net.dt)
@@ -237,17 +245,18 @@ def lower_plasticity(net: Network, pops: list[PopPlan], projs: list[ProjPlan], i
                 raise SpecError(f"{where}: ThreeFactor every={every} ms is not a whole number of steps of dt={net.dt} ms")
             plan.every_steps = int(steps)
             if rule.modulator is not None:
-                if rule.modulator.name not in names or net.modulators[rule.modulator.name] is not rule.modulator:
-                    raise SpecError(f"{where}: modulator {rule.modulator.name!r} was not created by this network's "
-                                    "add_modulator")
-                k = names.index(rule.modulator.name)
-                n_post = pops[plan.post].n
-                if mods[k].size not in (1, n_post):
-                    raise SpecError(f"{where}: modulator {rule.modulator.name!r} has {mods[k].size} values per step, "
-                                    f"but the postsynaptic population {pops[plan.post].name!r} has {n_post} neurons "
-                                    "(use one value, or one per postsynaptic neuron)")
-                plan.modulator = k
+                plan.modulator = _modulator_index(net, names, mods, rule.modulator, pops[plan.post], where)
     return mods
+
+
+def _modulator_index(net: Network, names: list[str], mods: list[ModulatorPlan], mod, post: PopPlan, where: str) -> int:
+    if mod.name not in names or net.modulators[mod.name] is not mod:
+        raise SpecError(f"{where}: modulator {mod.name!r} was not created by this network's add_modulator")
+    k = names.index(mod.name)
+    if mods[k].size not in (1, post.n):
+        raise SpecError(f"{where}: modulator {mod.name!r} has {mods[k].size} values per step, but the postsynaptic "
+                        f"population {post.name!r} has {post.n} neurons (use one value, or one per postsynaptic neuron)")
+    return k
 
 
 def _signal_size(m, dt: float) -> int:

@@ -350,7 +350,31 @@ class Network:
                 check_finite("signal", arr)
                 signal = arr.copy()
                 size = 1 if arr.ndim == 1 else arr.shape[1]
-        mod = Modulator(name, float(tau), source, float(per_spike), signal, size)
+        sources = () if source is None else ((source, float(per_spike)),)
+        mod = Modulator(name, float(tau), sources, 0.0, signal, size)
+        self.modulators[name] = mod
+        return mod
+
+    def add_astrocyte(self, name: str, liquid: Target, inputs: Target | None = None, w_astro: float = 0.015,
+                      bias: float = 0.15, tau: float = 100.0, initial: float | None = None) -> Modulator:
+        """A NALSM astrocyte (Ivanov & Michmizos 2021): one value A per network part that integrates
+        activity, ``A <- A + dt/tau * (w_astro * (spikes of liquid - spikes of inputs) + bias - A)``
+        each step (``tau`` in ms; spike counts of the step). Pass it as ``STDP(..., modulator=A)``
+        to make A the depression rate: the STDP depression is then ``a_minus * A * y``.
+        ``initial`` defaults to ``bias`` (the resting value)."""
+        self._check_open()
+        self._check_name(name)
+        liquid = self._target(liquid, "liquid", neurons_only=False)
+        sources = [(liquid, float(w_astro))]
+        if inputs is not None:
+            sources.append((self._target(inputs, "inputs", neurons_only=False), -float(w_astro)))
+        for label, value in (("w_astro", w_astro), ("bias", bias), ("tau", tau)):
+            check_finite(label, value)
+        if tau <= 0:
+            raise SpecError(f"add_astrocyte: tau={tau} must be > 0 ms")
+        init = float(bias) if initial is None else float(initial)
+        check_finite("initial", init)
+        mod = Modulator(name, float(tau), tuple(sources), float(bias), None, 1, relax=True, initial=init)
         self.modulators[name] = mod
         return mod
 
@@ -479,6 +503,23 @@ class Network:
             return self._runner.population_state(name)
         pop = self.plan.pop(name)
         return {k: v.copy() for k, v in pop.init.items()}
+
+    def emit_verilog(self, out_dir: str, max_delay: int = 256):
+        """Write this network as a Verilog design (RTL cores, generated top, ``$readmemh`` images) into
+        ``out_dir``; bit-exact with ``backend="jax_fixed"``. ``max_delay`` (steps) bounds the delay ring.
+        Raises SpecError for what the RTL cannot express. Returns a ``spikesim.backends.verilog.Design``."""
+        from .backends.verilog import emit
+
+        return emit(self.plan, out_dir, max_delay=max_delay)
+
+    def modulator_value(self, name: str) -> np.ndarray:
+        """The current value of a modulator or astrocyte (one value, or one per neuron)."""
+        if name not in self.modulators:
+            raise SpecError(f"modulator_value: {name!r} is not a modulator of this network")
+        if self._runner is None:
+            m = self.plan.modulators[list(self.modulators).index(name)]
+            return np.full(m.size, m.initial)
+        return self._runner.modulator_value(name)
 
     def connections(self, name: str) -> dict[str, np.ndarray]:
         """A projection's synapses: ``pre``, ``post`` (population indices), ``weight``, and

@@ -94,18 +94,19 @@ class ProjPlan:
 
 @dataclass
 class ModulatorPlan:
-    """A neuromodulator: ``kind`` is ``"dynamic"`` (decays by ``decay`` per step, rises by
-    ``per_spike`` per spike of ``source_idx`` in population ``source``), ``"array"`` (``signal``
-    indexed by step) or ``"function"`` (``signal(t_ms)``). ``size``: 1, or one value per neuron."""
+    """A neuromodulator: ``kind`` is ``"dynamic"`` (each step ``M <- decay * M + bias + sum over
+    sources (pop, idx, gain) of gain * spikes of pop[idx]`` + rewards; an astrocyte is one),
+    ``"array"`` (``signal`` indexed by step) or ``"function"`` (``signal(t_ms)``).
+    ``size``: 1, or one value per neuron. ``initial``: M before the first step."""
 
     name: str
     kind: str
     decay: float
-    source: int | None
-    source_idx: np.ndarray | None
-    per_spike: float
+    sources: list[tuple[int, np.ndarray, float]]
+    bias: float
     signal: Any
     size: int
+    initial: float = 0.0
 
 
 @dataclass

@@ -82,7 +82,9 @@ class STDP:
       (soft bounds), also clipped.
 
     ``a_plus`` and ``a_minus`` are magnitudes (>= 0) in the weight's unit (additive) or per
-    unit of weight range (multiplicative). For a single pair with ``dt_ms = t_post - t_pre``
+    unit of weight range (multiplicative). ``modulator`` (e.g. an astrocyte from
+    ``net.add_astrocyte``) multiplies the depression by its current value; ``sign=-1`` makes
+    the rule anti-Hebbian (both changes flip sign). For a single pair with ``dt_ms = t_post - t_pre``
     the change is ``a_plus * exp(-dt_ms / tau_pre)`` for ``dt_ms >= 0`` and
     ``-a_minus * exp(dt_ms / tau_post)`` for ``dt_ms < 0``.
     """
@@ -95,8 +97,14 @@ class STDP:
     w_max: float = 1.0
     dependence: str = "additive"
     pairing: str = "all"
+    modulator: Modulator | None = None  # e.g. an astrocyte: the depression is scaled by its value
+    sign: int = 1  # -1: anti-Hebbian (potentiation and depression swap signs; NALSM's inhibitory synapses)
 
     def __post_init__(self) -> None:
+        if self.modulator is not None and not isinstance(self.modulator, Modulator):
+            raise SpecError(f"STDP: modulator={self.modulator!r} must be a Modulator (net.add_modulator / add_astrocyte)")
+        if self.sign not in (1, -1):
+            raise SpecError(f"STDP: sign={self.sign!r} must be 1 or -1")
         _positive("STDP", "a_plus", self.a_plus)
         _positive("STDP", "a_minus", self.a_minus)
         _positive("STDP", "tau_pre", self.tau_pre, allow_zero=False)
@@ -116,12 +124,12 @@ class STDP:
     def depression(self, xp, w, pre, post):
         """The amount removed from ``w`` at a pre event (``post[0]`` = y before this step's post spikes)."""
         f = self.a_minus if self.dependence == "additive" else self.a_minus * (w - self.w_min)
-        return f * post[0]
+        return self.sign * f * post[0]
 
     def potentiation(self, xp, w, pre, post):
         """The amount added to ``w`` at a post event (``pre[0]`` = x at the synapse, with arrivals)."""
         f = self.a_plus if self.dependence == "additive" else self.a_plus * (self.w_max - w)
-        return f * pre[0]
+        return self.sign * f * pre[0]
 
     def bound(self, xp, w):
         return xp.clip(w, self.w_min, self.w_max)
@@ -196,10 +204,12 @@ class Modulator:
 
     name: str
     tau: float = math.inf
-    source: Any = None  # a Population whose spikes release the modulator
-    per_spike: float = 0.0
+    sources: tuple = ()  # (population or view, gain per spike)
+    bias: float = 0.0  # added each step (relax=False) or the level relaxed to (relax=True)
     signal: Any = None
     size: int = 1  # 1 (global) or the number of postsynaptic neurons it is read by
+    relax: bool = False  # astrocyte: M <- M + dt/tau * (sum gain * spikes + bias - M)
+    initial: float = 0.0
 
     @property
     def kind(self) -> str:

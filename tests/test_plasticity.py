@@ -259,3 +259,38 @@ def test_triplet_frequency_dependence_visual_cortex():
     assert w[0] == pytest.approx(-60 * 7.1e-3 * math.exp(-10 / 33.7), rel=1e-3)
     assert w[1] > 0.05 and w[2] > 0.05  # 50 Hz: potentiation for both orders
     assert w[1] > w[2]
+
+
+# ---------------------------------------------------------------- astrocyte (NALSM)
+def test_astrocyte_relaxes_exactly():
+    """A <- A + dt/tau (w (L - I) + b - A): from A0 with no spikes, A_n = b + (A0 - b)(1 - dt/tau)^n;
+    with c liquid spikes per step, it relaxes to b + w c."""
+    net = ss.Network(dt=1.0, seed=0, precision="float64")
+    quiet = net.add_spike_source("quiet", 3, times=[], indices=[])
+    busy = net.add_spike_source("busy", 4, times=np.repeat(np.arange(0.0, 200.0), 2),
+                                indices=np.tile([0, 1], 200))
+    net.add_astrocyte("A", liquid=quiet, w_astro=0.015, bias=0.15, tau=100.0, initial=1.0)
+    net.add_astrocyte("B", liquid=busy, inputs=quiet, w_astro=0.015, bias=0.15, tau=100.0)
+    assert net.modulator_value("A")[0] == 1.0
+    net.run(50.0)
+    assert net.modulator_value("A")[0] == pytest.approx(0.15 + 0.85 * 0.99 ** 50, rel=1e-12)
+    b50 = (0.15 + 0.015 * 2) + (0.15 - 0.18) * 0.99 ** 50
+    assert net.modulator_value("B")[0] == pytest.approx(b50, rel=1e-12)
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_astrocyte_sign_and_gating_table(sign):
+    """NALSM: excitatory synapses dw = a+ x_pre S_post - A x_post S_pre; inhibitory ones (sign=-1)
+    the negative. The astrocyte gates only the depression."""
+    net = ss.Network(dt=1.0, seed=0, precision="float64")
+    quiet = net.add_spike_source("quiet", 1, times=[], indices=[])
+    astro = net.add_astrocyte("A", liquid=quiet, bias=0.4, tau=100.0)  # stays at 0.4
+    src = net.add_spike_source("pre", 2, times=[10.0, 20.0], indices=[0, 1])
+    post = forced_post(net, "post", 2, [np.array([15.0]), np.array([12.0])])
+    rule = ss.STDP(a_plus=0.015, a_minus=0.1, tau_pre=10.0, tau_post=10.0, w_min=-3.0, w_max=3.0,
+                   modulator=astro, sign=sign)
+    net.connect(src, post, ss.OneToOne(), ss.Delta(), weight=0.0, plasticity=rule, name="p")
+    net.run(40.0)
+    w = net.connections("p")["weight"]
+    assert w[0] == pytest.approx(sign * 0.015 * math.exp(-5 / 10), rel=1e-12)  # pre -> post
+    assert w[1] == pytest.approx(-sign * 0.1 * 0.4 * math.exp(-8 / 10), rel=1e-12)  # post -> pre, scaled by A

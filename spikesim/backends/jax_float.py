@@ -117,7 +117,7 @@ class JaxRunner:
         ring = jnp.zeros(self.layout.depth * self.layout.width, self.dtype)
         weights = {s: jnp.asarray(t["weight"], self.dtype) for s, t in tables.items()}
         plastic = {ps.name: jax_plastic.initial_state(ps, self.dtype) for ps in self.plastic}
-        mods = [jnp.zeros(m.size, self.dtype) for m in self.plan.modulators]
+        mods = [jnp.full(m.size, m.initial, self.dtype) for m in self.plan.modulators]
         return {"ring": ring, "pops": pops, "weights": weights, "plastic": plastic, "mods": mods}
 
     def _to_device(self, x):
@@ -398,6 +398,10 @@ class JaxRunner:
                 out[syn.name] = np.asarray(st["syn"][ch])
         return out
 
+    def modulator_value(self, name: str) -> np.ndarray:
+        k = [m.name for m in self.plan.modulators].index(name)
+        return np.asarray(self.state["mods"][k]).astype(np.float64)
+
     def weights(self, name: str) -> np.ndarray:
         s, flat = self.slots[name]
         return np.asarray(self.state["weights"][s]).ravel()[flat].astype(np.float64)
@@ -438,9 +442,9 @@ def _modulator_step(m, value, spikes: list, given):
     """One step of a modulator: dynamic (decay, release by source spikes, rewards) or a signal."""
     if m.kind != "dynamic":
         return given
-    value = value * m.decay + given
-    if m.source is not None and m.per_spike:
-        value = value + m.per_spike * jnp.sum(spikes[m.source][m.source_idx], dtype=value.dtype)
+    value = value * m.decay + m.bias + given
+    for pop, idx, gain in m.sources:
+        value = value + gain * jnp.sum(spikes[pop][idx], dtype=value.dtype)
     return value
 
 

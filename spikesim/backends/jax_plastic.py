@@ -31,7 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..plan import Plan, ProjPlan
-from ..plasticity import ThreeFactor, trace_jump
+from ..plasticity import STDP, ThreeFactor, trace_jump
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,7 @@ def step(ps: PlasticSpec, tab: dict, st: dict, weights, spk_pre, spk_post, t, mo
     hist_b = [h.at[slot].set(b) for h, b in zip(st["hist_before"], pre_before)]
     hist_s = st["hist_spiked"].at[slot].set(spk_pre)
     three = isinstance(rule, ThreeFactor)
+    scaled = isinstance(rule, STDP) and rule.modulator is not None  # e.g. an astrocyte sets the depression rate
     arriving = jnp.zeros(ps.n_pre, jnp.bool_)
     for d in ps.delays:
         arriving = arriving | hist_s[(t - (d - 1)) % depth]
@@ -163,6 +164,8 @@ def step(ps: PlasticSpec, tab: dict, st: dict, weights, spk_pre, spk_post, t, mo
         w = _gather(c[0], flat)
         old = target_of(c, flat, syn)
         amount = rule.depression(jnp, w, pre, postv)
+        if scaled:
+            amount = amount * modulator[0]
         new = old - amount if three else rule.bound(jnp, old - amount)
         return write(c, flat, syn, active, new, old)
 
