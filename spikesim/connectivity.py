@@ -45,12 +45,49 @@ def _drop_self(ctx: ConnectContext, pre: np.ndarray, post: np.ndarray) -> tuple[
 def _self_partner(ctx: ConnectContext) -> np.ndarray:
     """For each presynaptic local index, the local post index of the same neuron, or -1."""
     out = np.full(ctx.n_pre, -1, dtype=np.int64)
-    if not ctx.same_population:
+    if not ctx.same_population or ctx.n_pre == 0 or ctx.n_post == 0:
         return out
-    pos = {int(g): j for j, g in enumerate(ctx.post_global)}
-    for i, g in enumerate(ctx.pre_global):
-        out[i] = pos.get(int(g), -1)
+    top = int(max(ctx.pre_global.max(), ctx.post_global.max())) + 1
+    where = np.full(top, -1, dtype=np.int64)  # global index -> local post index (view indices are distinct)
+    where[ctx.post_global] = np.arange(ctx.n_post)
+    out[:] = where[ctx.pre_global]
     return out
+
+
+def stable_argsort(keys: np.ndarray, n_keys: int) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")`` for integer keys in ``[0, n_keys)``, as int64.
+
+    Packs each key with its position into one int64 (key in the high bits) and sorts those
+    with numpy's unstable (SIMD) sort: the positions break ties, so the order is the stable
+    one, at a fraction of the cost of a stable argsort (timsort for ints wider than 16 bits).
+    Falls back to the stable argsort when key and position do not fit in 62 bits together.
+    """
+    size = int(keys.size)
+    shift = max(size - 1, 1).bit_length()
+    if size == 0 or max(int(n_keys) - 1, 1).bit_length() + shift > 62:
+        return np.argsort(keys, kind="stable").astype(np.int64, copy=False)
+    packed = keys.astype(np.int64)  # a copy: shifted in place
+    packed <<= shift
+    packed |= np.arange(size, dtype=np.int64)
+    packed.sort()
+    packed &= (1 << shift) - 1
+    return packed
+
+
+def _first_duplicates_equal_rows(vals: np.ndarray, n_rows: int, k: int, n_choices: int) -> np.ndarray | None:
+    """Positions of the repeated values within each row of ``vals`` (``n_rows`` rows of ``k``, row-major),
+    in the order of ``(row, value, position)``, every occurrence after the first; None if they do not pack."""
+    jbits = max(k - 1, 1).bit_length()
+    if max(n_choices - 1, 1).bit_length() + jbits > 62:
+        return None
+    packed = vals.reshape(n_rows, k) << jbits
+    packed |= np.arange(k, dtype=np.int64)
+    packed.sort(axis=1)
+    sv = packed >> jbits
+    dup = np.zeros((n_rows, k), dtype=bool)
+    dup[:, 1:] = sv[:, 1:] == sv[:, :-1]
+    at = np.flatnonzero(dup)
+    return (at - at % k) + (packed.ravel()[at] & ((1 << jbits) - 1))
 
 
 def _sample_rows(rng: np.random.Generator, counts: np.ndarray, n_choices: int, excluded: np.ndarray) -> np.ndarray:
@@ -74,22 +111,36 @@ def _sample_rows(rng: np.random.Generator, counts: np.ndarray, n_choices: int, e
     # Draw among n_choices - 1 values when one is excluded, then shift past it.
     span = np.where(excluded >= 0, n_choices - 1, n_choices)
 
-    def draw(at: np.ndarray) -> np.ndarray:
-        r = rows[at]
-        v = np.floor(rng.random(at.size) * span[r]).astype(np.int64)
-        return np.where((excluded[r] >= 0) & (v >= excluded[r]), v + 1, v)
+    any_excluded = bool(np.any(excluded >= 0))
 
-    vals = draw(np.arange(rows.size))
+    def draw(at: np.ndarray | None) -> np.ndarray:
+        """Values for the positions ``at`` (None: every position)."""
+        size = rows.size if at is None else at.size
+        if not any_excluded:  # span is n_choices everywhere and nothing is shifted
+            return np.floor(rng.random(size) * n_choices).astype(np.int64)
+        r = rows if at is None else rows[at]
+        v = np.floor(rng.random(size) * span[r]).astype(np.int64)
+        ex = excluded[r]
+        return np.where((ex >= 0) & (v >= ex), v + 1, v)
+
+    vals = draw(None)
     starts = np.concatenate(([0], np.cumsum(counts)))
-    check = np.arange(rows.size)  # positions whose rows may hold duplicates
+    check = None  # positions whose rows may hold duplicates (None: all of them)
     for _ in range(1000):
-        key = rows[check] * n_choices + vals[check]
-        order = np.argsort(key, kind="stable")
-        dup = np.zeros(check.size, dtype=bool)
-        dup[1:] = key[order][1:] == key[order][:-1]
-        if not dup.any():
+        if check is None and counts.min() == counts.max():
+            again = _first_duplicates_equal_rows(vals, counts.size, int(counts[0]), n_choices)
+        else:
+            again = None
+        if again is None:
+            check = np.arange(rows.size) if check is None else check
+            key = rows[check] * n_choices + vals[check]
+            order = stable_argsort(key, counts.size * n_choices)
+            sorted_key = key[order]
+            dup = np.zeros(check.size, dtype=bool)
+            dup[1:] = sorted_key[1:] == sorted_key[:-1]
+            again = check[order[dup]]
+        if again.size == 0:
             return vals
-        again = check[order[dup]]
         vals[again] = draw(again)
         bad = np.unique(rows[again])  # re-check only the rows that had a duplicate
         lens = counts[bad]

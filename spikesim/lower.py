@@ -26,8 +26,9 @@ from .plasticity import STDP, ThreeFactor
 from .synapses import synapse_tau
 from .values import SpecError, is_distribution, resolve, stable_rng, warn_user
 
-# Bytes per synapse while lowering: pre/post (int64), weight/delay-in-ms (float64), delay (int32),
-# sort keys and temporaries of the connection rule.
+# Bytes per synapse while lowering. The plan holds 28 (int64 pre and post, float64 weight, int32
+# delay); the measured peak of lower() is 36-49 with the connection rule's temporaries and the
+# sort (bench/RESULTS.md, "Memory"); 64 leaves room for the dense regime of FixedProbability.
 LOWER_BYTES_PER_SYNAPSE = 64
 
 

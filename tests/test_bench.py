@@ -21,20 +21,45 @@ def load(name: str):
 @pytest.mark.parametrize("model", ["cuba", "coba"])
 def test_cuba_benchmark_runs_spikesim(tmp_path, model):
     out = tmp_path / "r.json"
-    report = load("cuba").main(["--sizes", "500", "--duration", "20", "--repeats", "1", "--model", model,
+    report = load("cuba").main(["--size", "500", "--duration", "20", "--repeats", "1", "--model", model,
                                 "--sims", "spikesim", "--json", str(out)])
     row = report["results"][500]["spikesim"]
     assert row["loop_s"]["median"] > 0 and row["wall_s"]["median"] > row["loop_s"]["median"]
-    assert row["rate_hz"]["median"] > 0
-    assert json.loads(out.read_text())["machine"]["nproc"] >= 1
+    assert row["rate_hz"]["median"] > 0 and row["events_per_s"]["median"] > 0
+    saved = json.loads(out.read_text())
+    assert saved["machine"]["nproc"] >= 1 and saved["sims"] == ["spikesim"]
+    table = load("make_table").render([saved])
+    assert f"| 500 | spikesim | {row['loop_s']['median']:.3f} s" in table
+
+
+def test_batch_benchmark_runs_spikesim(tmp_path):
+    out = tmp_path / "b.json"
+    report = load("batch").main(["--size", "200", "--batch", "2", "--duration", "10", "--repeats", "1",
+                                 "--sims", "spikesim", "--json", str(out)])
+    row = report["results"][200]["spikesim"]
+    assert row["loop_s"]["median"] > 0 and row["rate_hz"]["median"] >= 0
+    assert report["spikesim_mode"] == "sequential"
+    assert "| 200 × 2 | sequential |" in load("make_table").render([json.loads(out.read_text())])
+
+
+def test_gpu_benchmark_refuses_to_run_without_a_gpu():
+    gpu = load("gpu")
+    assert gpu.bandwidth_for("NVIDIA H100 80GB HBM3") == 3350e9
+    import jax
+
+    if jax.default_backend() == "gpu":
+        pytest.skip("a GPU is present")
+    with pytest.raises(SystemExit, match="not a GPU"):
+        gpu.main(["--size", "100"])
 
 
 @pytest.mark.slow
 def test_cuba_benchmark_compares_with_brian2_standalone():
-    report = load("cuba").main(["--sizes", "500", "--duration", "20", "--repeats", "1",
+    report = load("cuba").main(["--size", "500", "--duration", "20", "--repeats", "1",
                                 "--sims", "spikesim", "brian2-standalone"])
     row = report["results"][500]
-    assert row["ratio_loop_vs_standalone"] > 0 and row["ratio_wall_vs_standalone"] > 0
+    ratios = row["ratios"]["brian2-standalone"]
+    assert ratios["loop_s"] > 0 and ratios["wall_s"] > 0
     # same network (identical synapse arrays), so both simulators fire at a similar rate
     ours, theirs = row["spikesim"]["rate_hz"]["median"], row["brian2-standalone"]["rate_hz"]["median"]
     assert abs(ours - theirs) < 0.5 * theirs

@@ -28,7 +28,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..plan import Plan
+from ..connectivity import stable_argsort
+from ..plan import Plan, ProjPlan
 from ..values import SpecError
 
 
@@ -72,31 +73,46 @@ def build_layout(plan: Plan) -> tuple[Layout, dict, dict]:
         projs = [p for p in plan.projs if p.pre == s]
         if not projs:
             continue
-        rows = np.concatenate([p.pre_idx for p in projs])
-        cols = np.concatenate([offsets[p.post][p.channel] + p.post_idx for p in projs])
-        delays = np.concatenate([p.delay_steps for p in projs]).astype(np.int64)
-        weights = np.concatenate([p.weight for p in projs])
-        order = np.argsort(rows, kind="stable")
-        counts = np.bincount(rows, minlength=pop.n)
+        # Row position of every synapse: its rank among the synapses of the same source neuron, in
+        # the order of the projections, then of the plan (a stable sort of the concatenated rows).
+        counts = np.zeros(pop.n, dtype=np.int64)
+        flat_pos = []
+        for p in projs:
+            flat_pos.append(_row_positions(p, counts))
+            counts += np.bincount(p.pre_idx, minlength=pop.n)
         k = max(1, int(counts.max()) if counts.size else 1)
-        starts = np.zeros(pop.n + 1, dtype=np.int64)
-        np.cumsum(counts, out=starts[1:])
-        pos = np.empty(rows.size, dtype=np.int64)
-        pos[order] = np.arange(rows.size) - starts[rows[order]]
-        flat = rows * k + pos
-        code = np.full((pop.n + 1) * k, 1 * width + trash, dtype=np.int64)
+        code = np.full((pop.n + 1) * k, 1 * width + trash, dtype=np.int32)
         wt = np.zeros((pop.n + 1) * k, dtype=np.float64)
-        code[flat] = delays * width + cols
-        wt[flat] = weights
-        tables[s] = {"code": code.reshape(pop.n + 1, k).astype(np.int32),
+        for p, pos in zip(projs, flat_pos):
+            flat = pos
+            flat += p.pre_idx * k  # in place: pos becomes the flat slot
+            code[flat] = p.delay_steps * width + (offsets[p.post][p.channel] + p.post_idx)  # < 2**31 (checked)
+            wt[flat] = p.weight
+            slots[p.name] = (s, flat)
+        tables[s] = {"code": code.reshape(pop.n + 1, k),
                      "weight": wt.reshape(pop.n + 1, k),
                      "rowlen": np.append(counts, 0).astype(np.int32)}
-        start = 0
-        for p in projs:
-            slots[p.name] = (s, flat[start:start + p.n_synapses])
-            start += p.n_synapses
         groups.append(Group(s, pop.n, k))
     return Layout(depth, width, tuple(offsets), tuple(groups)), tables, slots
+
+
+def _row_positions(p: ProjPlan, before: np.ndarray) -> np.ndarray:
+    """For each synapse of projection ``p`` (plan order), its position in its source neuron's row of the
+    merged table: ``before[i]`` slots are taken by earlier projections, then the synapses of ``p`` follow
+    in plan order. The plan is CSR (sorted by ``pre_idx``), so this needs no sort; an unsorted
+    ``pre_idx`` (a plan built by hand) falls back to a stable sort. Returns a new int64 array."""
+    pre = p.pre_idx
+    starts = np.zeros(before.size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pre, minlength=before.size), out=starts[1:])
+    if pre.size and not bool(np.all(pre[1:] >= pre[:-1])):
+        order = stable_argsort(pre, before.size)
+        pos = np.empty(pre.size, dtype=np.int64)
+        pos[order] = np.arange(pre.size) - starts[pre[order]]
+    else:
+        pos = np.arange(pre.size, dtype=np.int64)
+        pos -= starts[pre]
+    pos += before[pre]
+    return pos
 
 
 def stream_key(seed: int, *labels) -> jax.Array:
