@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_env.sh
-ensure_env "test"
+ensure_env "test,hdl"
 ensure_iverilog || echo "warning: could not install iverilog (need root or sudo); HDL tests will fail" >&2
 .venv/bin/python -m ruff check spikesim tests examples bench
 .venv/bin/python -m pytest -n 2 --durations=15 "$@"
