@@ -3,8 +3,9 @@
 Units everywhere: time in ms, voltage in mV, rates in Hz.
 """
 
-from . import eprop, plot
+from . import eprop, fixed, plot
 from .connectivity import AllToAll, FixedInDegree, FixedProbability, FromArrays, OneToOne
+from .fixed import QuantizationReport, quantize_plan
 from .lower import DelayRoundingWarning, lower
 from .network import Network, NoiseCurrent, Population, PopulationView, Projection, StepCurrent
 from .neurons import IZHIKEVICH_TYPES, LIF, Izhikevich
@@ -39,6 +40,7 @@ __all__ = [
     "Population",
     "PopulationView",
     "Projection",
+    "QuantizationReport",
     "Result",
     "SpecError",
     "StepCurrent",
@@ -47,8 +49,10 @@ __all__ = [
     "Uniform",
     "da_stdp",
     "eprop",
+    "fixed",
     "lower",
     "pair_window",
     "plot",
+    "quantize_plan",
     "spnet_stdp",
 ]

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .plan import Plan
     from .result import Result
 
-BACKENDS = ("jax", "jax_fixed")
+BACKENDS = ("jax", "jax_fixed", "fpga_sim")
 
 
 class Population:

@@ -326,7 +326,7 @@ def test_push_compacted_and_fallback_paths_match_a_dense_reference(n_spikes):
 # --------------------------------------------------------------------------- numpy-only core
 @pytest.mark.parametrize("module", ["spikesim", "spikesim.network", "spikesim.plan", "spikesim.lower",
                                     "spikesim.connectivity", "spikesim.values", "spikesim.neurons",
-                                    "spikesim.synapses", "spikesim.result", "spikesim.plasticity",
+                                    "spikesim.synapses", "spikesim.result", "spikesim.plasticity", "spikesim.fixed",
                                     "spikesim.eprop"])
 def test_core_modules_do_not_import_jax(module):
     code = f"import sys, {module}; print(sorted(m for m in ('jax', 'jaxlib', 'matplotlib') if m in sys.modules))"

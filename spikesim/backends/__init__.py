@@ -11,4 +11,12 @@ def make_runner(backend: str, plan: Plan, native: bool | None = None):
         from .jax_float import JaxRunner
 
         return JaxRunner(plan, native=native)
+    if backend == "jax_fixed":
+        from .jax_fixed import JaxFixedRunner
+
+        return JaxFixedRunner(plan, native=native)
+    if backend == "fpga_sim":
+        from .fpga_sim import FpgaSimRunner
+
+        return FpgaSimRunner(plan, native=native)
     raise ValueError(f"backend={backend!r} is unknown")

@@ -111,9 +111,9 @@ def test_synth_rtl(top: str, target: str, yosys_available: None, record_property
 
 
 def _emitted_design(out: Path) -> Any:
-    import spikesim as ss
-
     import importlib.util
+
+    import spikesim as ss
 
     if importlib.util.find_spec("spikesim.backends.verilog") is None:
         pytest.skip("the Verilog emitter (Network.emit_verilog) is not available yet")

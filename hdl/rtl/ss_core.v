@@ -1,0 +1,285 @@
+`default_nettype none
+// spikesim neuron core: a time-multiplexed neuron pipeline, a delay ring in BRAM and
+// event-driven synapse processing. Bit-exact with backend "jax_fixed" (spikesim/fixed.py).
+//
+// One clock; a pulse on `tick` (while idle) runs one time step t = `step`:
+//   1. I_EVT  apply the external-current events due (iext RAM <- value);
+//   2. NEURON for i = 0 .. N-1 (one neuron per clock, 2-stage pipeline): read state, params,
+//             iext and the ring entries of row t mod R; update (ss_lif / ss_izh); write state;
+//             clear the ring entries; append i to the spike list if it fired;
+//   3. S_EVT  append the spike-source events of step t to the spike list;
+//   4. SYN    for every source in the spike list walk its fan-out [start, end) (CSR):
+//             ring[slot][(t + d) mod R][target] += w, one synapse per clock in a 3-stage
+//             pipeline (read synapse, read ring, write ring) with forwarding of the last write;
+//   5. done:  `done` pulses, `step` increments, `spike_count` holds the spikes of step t.
+// Step t therefore uses only spikes of steps <= t-1 (every delay d >= 1).
+// All RAMs have one synchronous read port and one write port and no reset.
+// While idle, the host read port reads the state, spike list, iext and parameter RAMs
+// (data one clock after the address).
+module ss_core #(
+    parameter integer MODEL = 0,       // 0: LIF, 1: Izhikevich
+    parameter integer NETM = 0,        // Izhikevich: net.m's two half-steps
+    parameter integer DTV = 0,         // Izhikevich: dt (or dt/2 with NETM), Q8.24
+    parameter integer N = 8,           // neurons
+    parameter integer NB = 3,          // neuron address bits, 2**NB >= N
+    parameter integer SB = 4,          // source address bits (neurons + spike sources)
+    parameter integer NCUR = 1,        // ExpCurrent slots (>= 1); slot NCUR: Delta, NCUR+1: CurrentPulse
+    parameter integer CB = 2,          // slot bits, 2**CB >= NCUR + 2
+    parameter integer RB = 1,          // ring depth 2**RB >= every delay
+    parameter integer YB = 1,          // synapse address bits, 2**YB > number of synapses
+    parameter integer WB = 24,         // weight bits (Q8.16)
+    parameter integer IEB = 1,         // current-event address bits
+    parameter integer SEB = 1,         // source-event address bits
+    parameter PARAM_FILE = "",
+    parameter STATE_FILE = "",
+    parameter PTR_FILE = "",
+    parameter SYN_FILE = "",
+    parameter IEV_FILE = "",
+    parameter SEV_FILE = ""
+) (
+    input  wire        clk,
+    input  wire        rst,            // resets the controller and counters, not the RAMs
+    input  wire        tick,
+    output reg         busy,
+    output reg         done,
+    output reg  [31:0] step,
+    output reg  [31:0] sat_count,
+    output reg  [31:0] spike_count,
+    input  wire [2:0]  host_sel,       // 0: state, 1: spike list, 2: iext, 3: params, 4: synapse, 5: fan-out pointer
+    input  wire [31:0] host_addr,
+    input  wire [7:0]  host_lane,      // 32-bit field of a wide word; synapse: 0 weight, 1 delay mod R, 2 target,
+                                       // 3 slot; pointer: 0 start, 1 end
+    output reg  [31:0] host_rdata
+);
+    localparam integer NSLOT = NCUR + 2;
+    localparam integer SW = 32 * (2 + NCUR);                                  // state word
+    localparam integer PW = (MODEL == 0) ? 32 * (5 + 2 * NCUR) : 32 * (6 + NCUR);  // param word
+    localparam integer YW = WB + RB + CB + NB;                                 // synapse word
+    localparam integer IEW = 64 + NB;                                          // {value, neuron, step}
+    localparam integer SEW = 32 + SB;                                          // {source, step}
+    localparam integer RA = RB + NB;                                           // ring address bits
+    localparam [NB:0] NN = N[NB:0];                                                // N, NB+1 bits wide
+
+    localparam [3:0] IDLE = 4'd0, I_RD = 4'd1, I_CHK = 4'd2, NEUR = 4'd3, S_RD = 4'd4, S_CHK = 4'd5,
+                     L_RD = 4'd6, P_RD = 4'd7, P_LATCH = 4'd8, WALK = 4'd9, FIN = 4'd10;
+    reg [3:0] phase;
+
+    // ------------------------------------------------------------------ memories
+    wire [SW-1:0] st_rdata;  reg st_re;  reg [NB-1:0] st_raddr;  wire st_we;  wire [SW-1:0] st_wdata;
+    wire [PW-1:0] pr_rdata;  reg pr_re;  reg [NB-1:0] pr_raddr;
+    wire [31:0]   ie_rdata;  reg ie_re;  reg [NB-1:0] ie_raddr;  wire ie_we;
+    wire [SB-1:0] sl_rdata;  reg sl_re;  reg [SB-1:0] sl_raddr;  reg sl_we;  reg [SB-1:0] sl_waddr, sl_wdata;
+    wire [2*YB-1:0] pt_rdata; wire pt_re;
+    wire [YW-1:0] sy_rdata;  wire sy_re;
+    wire [IEW-1:0] iv_rdata; wire iv_re;
+    wire [SEW-1:0] sv_rdata; wire sv_re;
+    reg [RA-1:0] rg_raddr, rg_waddr;  reg rg_re;  reg [NSLOT-1:0] rg_we;  reg [31:0] rg_wdata;
+    wire [32*NSLOT-1:0] rg_rdata;
+
+    reg [NB:0]   ni;            // next neuron to read
+    reg          pv;            // pipeline stage 2 valid
+    reg [NB-1:0] pidx;          // neuron in stage 2
+    reg [SB:0]   cnt;           // spikes in the list
+    reg [SB:0]   si;            // next list entry to process
+    reg [YB-1:0] yj, yend;      // synapse walk
+    reg [IEB-1:0] ip;           // next current event
+    reg [SEB-1:0] sp;           // next source event
+    reg [RB-1:0] row;           // t mod R
+    // synapse pipeline: a_v = synapse word valid, b_v = ring word valid (write stage)
+    reg          a_v, b_v;
+    reg [CB-1:0] slot_r;        // write stage: slot, weight, ring address
+    reg [WB-1:0] w_r;
+    reg [RA-1:0] rg_raddr_q;
+    reg          last_we;       // the previous clock wrote ring[last_slot][last_addr] = last_wdata
+    reg [CB-1:0] last_slot;
+    reg [RA-1:0] last_addr;
+    reg [31:0]   last_wdata;
+    reg [2:0]    host_sel_q;
+    reg [7:0]    host_lane_q;
+
+    ss_ram #(.W(SW), .AW(NB), .INIT_FILE(STATE_FILE)) u_state (
+        .clk(clk), .re(st_re), .raddr(st_raddr), .rdata(st_rdata), .we(st_we), .waddr(pidx), .wdata(st_wdata));
+    ss_ram #(.W(PW), .AW(NB), .INIT_FILE(PARAM_FILE)) u_param (
+        .clk(clk), .re(pr_re), .raddr(pr_raddr), .rdata(pr_rdata), .we(1'b0), .waddr({NB{1'b0}}), .wdata({PW{1'b0}}));
+    ss_ram #(.W(32), .AW(NB)) u_iext (
+        .clk(clk), .re(ie_re), .raddr(ie_raddr), .rdata(ie_rdata), .we(ie_we),
+        .waddr(iv_rdata[32 +: NB]), .wdata(iv_rdata[32 + NB +: 32]));
+    ss_ram #(.W(SB), .AW(SB)) u_list (
+        .clk(clk), .re(sl_re), .raddr(sl_raddr), .rdata(sl_rdata), .we(sl_we), .waddr(sl_waddr), .wdata(sl_wdata));
+    ss_ram #(.W(2 * YB), .AW(SB), .INIT_FILE(PTR_FILE)) u_ptr (
+        .clk(clk), .re(pt_re), .raddr(pt_raddr), .rdata(pt_rdata), .we(1'b0), .waddr({SB{1'b0}}), .wdata({2 * YB{1'b0}}));
+    ss_ram #(.W(YW), .AW(YB), .INIT_FILE(SYN_FILE)) u_syn (
+        .clk(clk), .re(sy_re), .raddr(sy_raddr), .rdata(sy_rdata), .we(1'b0), .waddr({YB{1'b0}}), .wdata({YW{1'b0}}));
+    ss_ram #(.W(IEW), .AW(IEB), .INIT_FILE(IEV_FILE)) u_iev (
+        .clk(clk), .re(iv_re), .raddr(ip), .rdata(iv_rdata), .we(1'b0), .waddr({IEB{1'b0}}), .wdata({IEW{1'b0}}));
+    ss_ram #(.W(SEW), .AW(SEB), .INIT_FILE(SEV_FILE)) u_sev (
+        .clk(clk), .re(sv_re), .raddr(sp), .rdata(sv_rdata), .we(1'b0), .waddr({SEB{1'b0}}), .wdata({SEW{1'b0}}));
+
+    genvar g;
+    generate
+        for (g = 0; g < NSLOT; g = g + 1) begin : ring
+            ss_ram #(.W(32), .AW(RA)) u_ring (
+                .clk(clk), .re(rg_re), .raddr(rg_raddr), .rdata(rg_rdata[32*g +: 32]),
+                .we(rg_we[g]), .waddr(rg_waddr), .wdata(rg_wdata));
+        end
+    endgenerate
+
+    // ------------------------------------------------------------- neuron update
+    wire         spiked;
+    wire [7:0]   nsat;
+    // the update sees the ring only in the neuron phase (it does not toggle during the synapse walk)
+    wire [32*NSLOT-1:0] upd_ring = (phase == NEUR) ? rg_rdata : {(32*NSLOT){1'b0}};
+    generate
+        if (MODEL == 0) begin : lif
+            ss_lif #(.NCUR(NCUR)) u_upd (
+                .st_in(st_rdata), .prm(pr_rdata), .ring(upd_ring), .iext(ie_rdata),
+                .st_out(st_wdata), .spiked(spiked), .nsat(nsat));
+        end else begin : izh
+            ss_izh #(.NCUR(NCUR), .NETM(NETM), .DTV(DTV)) u_upd (
+                .st_in(st_rdata), .prm(pr_rdata), .ring(upd_ring), .iext(ie_rdata),
+                .st_out(st_wdata), .spiked(spiked), .nsat(nsat));
+        end
+    endgenerate
+
+    wire neur_issue = (phase == NEUR) && (ni < NN);
+    wire unused_host_addr = &{1'b0, host_addr, 1'b0};
+    assign st_we = (phase == NEUR) && pv;
+    assign ie_we = (phase == I_CHK) && (iv_rdata[31:0] <= step);
+    assign iv_re = (phase == I_RD);
+    assign sv_re = (phase == S_RD);
+    wire host_idle = (phase == IDLE);
+    assign pt_re = (phase == P_RD) || (host_idle && host_sel == 3'd5);
+    assign sy_re = ((phase == WALK) && (yj != yend)) || (host_idle && host_sel == 3'd4);
+    wire [SB-1:0] pt_raddr = host_idle ? host_addr[SB-1:0] : sl_rdata;
+    wire [YB-1:0] sy_raddr = host_idle ? host_addr[YB-1:0] : yj;
+    wire walk_end = (phase == WALK) && (yj == yend) && !a_v && !b_v;
+    // forwarding: a ring word read in the same clock as the previous write to its address is stale
+    wire fwd = last_we && (last_addr == rg_raddr_q) && (last_slot == slot_r);
+    wire [31:0] ring_old = fwd ? last_wdata : rg_rdata[32*slot_r +: 32];
+
+    // synapse fields and the ring address of its arrival
+    wire [NB-1:0] y_tgt  = sy_rdata[0 +: NB];
+    wire [CB-1:0] y_slot = sy_rdata[NB +: CB];
+    wire [RB-1:0] y_dly  = sy_rdata[NB + CB +: RB];
+    wire [WB-1:0] y_w    = sy_rdata[NB + CB + RB +: WB];
+    wire [RB-1:0] y_row  = row + y_dly;
+
+    // read/write port multiplexers (combinational)
+    always @* begin
+        st_re = 1'b0;  st_raddr = host_addr[NB-1:0];
+        pr_re = 1'b0;  pr_raddr = host_addr[NB-1:0];
+        ie_re = 1'b0;  ie_raddr = host_addr[NB-1:0];
+        sl_re = 1'b0;  sl_raddr = host_addr[SB-1:0];
+        rg_re = 1'b0;  rg_raddr = {row, ni[NB-1:0]};
+        rg_we = {NSLOT{1'b0}};  rg_waddr = {row, pidx};  rg_wdata = 32'd0;
+        sl_we = 1'b0;  sl_waddr = cnt[SB-1:0];  sl_wdata = {SB{1'b0}};
+        case (phase)
+            IDLE: begin
+                st_re = (host_sel == 3'd0);
+                sl_re = (host_sel == 3'd1);
+                ie_re = (host_sel == 3'd2);
+                pr_re = (host_sel == 3'd3);
+            end
+            NEUR: begin
+                st_re = neur_issue;  st_raddr = ni[NB-1:0];
+                pr_re = neur_issue;  pr_raddr = ni[NB-1:0];
+                ie_re = neur_issue;  ie_raddr = ni[NB-1:0];
+                rg_re = neur_issue;
+                rg_we = pv ? {NSLOT{1'b1}} : {NSLOT{1'b0}};         // clear the delivered entries
+                sl_we = pv && spiked;  sl_wdata = {{(SB-NB){1'b0}}, pidx};
+            end
+            S_CHK: begin
+                sl_we = (sv_rdata[31:0] <= step);  sl_wdata = sv_rdata[32 +: SB];
+            end
+            L_RD: begin
+                sl_re = 1'b1;  sl_raddr = si[SB-1:0];
+            end
+            WALK: begin
+                rg_re = a_v;  rg_raddr = {y_row, y_tgt};
+                rg_we[slot_r] = b_v;  rg_waddr = rg_raddr_q;
+                rg_wdata = ring_old + {{(32-WB){w_r[WB-1]}}, w_r};
+            end
+            default: ;
+        endcase
+    end
+
+    // host read data: the selected RAM's output, one 32-bit lane
+    always @* begin
+        case (host_sel_q)
+            3'd0: host_rdata = ({24'd0, host_lane_q} < SW / 32) ? st_rdata[32*host_lane_q +: 32] : 32'd0;
+            3'd1: host_rdata = {{(32-SB){1'b0}}, sl_rdata};
+            3'd2: host_rdata = ie_rdata;
+            3'd3: host_rdata = ({24'd0, host_lane_q} < PW / 32) ? pr_rdata[32*host_lane_q +: 32] : 32'd0;
+            3'd4: case (host_lane_q)
+                8'd0: host_rdata = {{(32-WB){y_w[WB-1]}}, y_w};
+                8'd1: host_rdata = {{(32-RB){1'b0}}, y_dly};
+                8'd2: host_rdata = {{(32-NB){1'b0}}, y_tgt};
+                default: host_rdata = {{(32-CB){1'b0}}, y_slot};
+            endcase
+            3'd5: host_rdata = (host_lane_q == 8'd0) ? {{(32-YB){1'b0}}, pt_rdata[0 +: YB]}
+                                                    : {{(32-YB){1'b0}}, pt_rdata[YB +: YB]};
+            default: host_rdata = 32'd0;
+        endcase
+    end
+
+    // ------------------------------------------------------------- controller
+    always @(posedge clk) begin
+        done <= 1'b0;
+        host_sel_q <= host_sel;
+        host_lane_q <= host_lane;
+        if (rst) begin
+            phase <= IDLE;  busy <= 1'b0;  step <= 32'd0;  sat_count <= 32'd0;  spike_count <= 32'd0;
+            ip <= {IEB{1'b0}};  sp <= {SEB{1'b0}};  row <= {RB{1'b0}};
+            ni <= 0;  pv <= 1'b0;  cnt <= 0;  si <= 0;  a_v <= 1'b0;  b_v <= 1'b0;  last_we <= 1'b0;
+        end else begin
+            if (phase != WALK) last_we <= 1'b0;
+            case (phase)
+                IDLE: if (tick) begin
+                    busy <= 1'b1;  phase <= I_RD;  cnt <= 0;  si <= 0;  ni <= 0;  pv <= 1'b0;
+                end
+                I_RD: phase <= I_CHK;
+                I_CHK: if (iv_rdata[31:0] <= step) begin
+                    ip <= ip + 1'b1;  phase <= I_RD;
+                end else phase <= NEUR;
+                NEUR: begin
+                    if (neur_issue) ni <= ni + 1'b1;
+                    pv <= neur_issue;
+                    pidx <= ni[NB-1:0];
+                    if (pv) begin
+                        sat_count <= sat_count + {24'd0, nsat};
+                        if (spiked) cnt <= cnt + 1'b1;
+                    end
+                    if (!neur_issue && !pv) phase <= S_RD;
+                end
+                S_RD: phase <= S_CHK;
+                S_CHK: if (sv_rdata[31:0] <= step) begin
+                    sp <= sp + 1'b1;  cnt <= cnt + 1'b1;  phase <= S_RD;
+                end else phase <= L_RD;
+                L_RD: phase <= (si == cnt) ? FIN : P_RD;
+                P_RD: begin
+                    si <= si + 1'b1;  phase <= P_LATCH;
+                end
+                P_LATCH: begin
+                    yj <= pt_rdata[0 +: YB];  yend <= pt_rdata[YB +: YB];  phase <= WALK;
+                    a_v <= 1'b0;  b_v <= 1'b0;
+                end
+                WALK: begin
+                    if (sy_re) yj <= yj + 1'b1;
+                    a_v <= sy_re;
+                    b_v <= a_v;
+                    if (a_v) begin
+                        rg_raddr_q <= {y_row, y_tgt};  slot_r <= y_slot;  w_r <= y_w;
+                    end
+                    last_we <= b_v;  last_addr <= rg_raddr_q;  last_slot <= slot_r;  last_wdata <= rg_wdata;
+                    if (walk_end) phase <= L_RD;
+                end
+                FIN: begin
+                    spike_count <= {{(31-SB){1'b0}}, cnt};  step <= step + 1;  row <= row + 1'b1;
+                    busy <= 1'b0;  done <= 1'b1;  phase <= IDLE;
+                end
+                default: phase <= IDLE;
+            endcase
+        end
+    end
+endmodule
+`default_nettype wire

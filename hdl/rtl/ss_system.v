@@ -1,0 +1,188 @@
+`default_nettype none
+// spikesim system: the neuron core (ss_core) behind the AXI4-Lite register block (axil_regs).
+//
+// * Runs: CTRL.START runs STEPS steps (0: until CTRL.STOP) by pulsing the core's tick; after each
+//   step the spikes of that step (neurons, then spike sources) are copied into the spike FIFO.
+//   When the FIFO is full the run waits (the host drains SPIKE_DATA while it runs): no spike is
+//   ever dropped, so OVERFLOW_COUNT stays 0.
+// * Spike words (SPIKE_DATA.DATA, 31 bits): {step[30-SB:0], index[SB-1:0]}: the global index
+//   (neurons, then spike sources) and the step modulo 2**(31-SB).
+// * Memories (MEM_SEL / MEM_ADDR / MEM_RDATA, read only in this version; writes are ignored):
+//   STATE  word address {neuron, field[SLB-1:0]}: fields v, refr|u, I_0 .. (Q16.16, two's complement)
+//   PARAM  word address {neuron, field[PLB-1:0]}: the parameter word's 32-bit fields
+//   WEIGHT / DELAY / TARGET: per synapse in fan-out (CSR) order: Q8.16 weight sign-extended,
+//          delay in steps (1 .. 2**RB), global target neuron
+//   ROW_PTR: first synapse of source i (i = 0 .. NSRC; entry NSRC = number of synapses)
+//   Reads answer 3 clocks after mem_re. Other memory ids read 0.
+module ss_system #(
+    parameter integer MODEL = 0, NETM = 0, DTV = 0, N = 8, NB = 3, SB = 4, NCUR = 1, CB = 2, RB = 1,
+    parameter integer YB = 1, WB = 24, IEB = 1, SEB = 1,
+    parameter integer NSRC = 8,        // neurons + spike sources
+    parameter integer SLB = 2,         // state field bits, 2**SLB >= 2 + NCUR
+    parameter integer PLB = 3,         // parameter field bits, 2**PLB >= fields of a parameter word
+    parameter integer FIFO_AW = 10,    // spike FIFO depth 2**FIFO_AW
+    parameter integer ADDR_W = 8,
+    parameter [31:0] HW_INFO0 = 32'h0,
+    parameter [31:0] HW_INFO1 = 32'h0,
+    parameter PARAM_FILE = "", STATE_FILE = "", PTR_FILE = "", SYN_FILE = "", IEV_FILE = "", SEV_FILE = ""
+) (
+    input  wire              aclk,
+    input  wire              aresetn,
+    input  wire [ADDR_W-1:0] s_axil_awaddr,
+    input  wire [2:0]        s_axil_awprot,
+    input  wire              s_axil_awvalid,
+    output wire              s_axil_awready,
+    input  wire [31:0]       s_axil_wdata,
+    input  wire [3:0]        s_axil_wstrb,
+    input  wire              s_axil_wvalid,
+    output wire              s_axil_wready,
+    output wire [1:0]        s_axil_bresp,
+    output wire              s_axil_bvalid,
+    input  wire              s_axil_bready,
+    input  wire [ADDR_W-1:0] s_axil_araddr,
+    input  wire [2:0]        s_axil_arprot,
+    input  wire              s_axil_arvalid,
+    output wire              s_axil_arready,
+    output wire [31:0]       s_axil_rdata,
+    output wire [1:0]        s_axil_rresp,
+    output wire              s_axil_rvalid,
+    input  wire              s_axil_rready,
+    output wire              irq
+);
+`include "spikesim_regmap.vh"
+    wire        core_start, core_stop, core_soft_reset;
+    wire [31:0] core_steps, core_modulator;
+    reg         sys_busy, sys_done;
+    wire [7:0]  mem_sel;
+    wire [31:0] mem_addr, mem_wdata;
+    wire        mem_we, mem_re;
+    reg  [31:0] mem_rdata;
+    reg         mem_rvalid;
+    wire        spk_pop;
+    wire [31:0] step, sat_count, spike_count, host_rdata;
+    wire        cbusy, cdone;
+
+    // ------------------------------------------------------------------ spike FIFO (first-word fall-through)
+    reg  [FIFO_AW:0]   wptr, wptr_q, rptr;
+    wire [FIFO_AW:0]   fifo_used = wptr - rptr;
+    wire [31:0]        fifo_count = {{(31-FIFO_AW){1'b0}}, fifo_used};
+    wire               fifo_full = fifo_used[FIFO_AW];
+    wire               fifo_valid = (wptr_q != rptr);   // an entry written at least one clock ago
+    wire [30:0]        fifo_head;
+    reg                fifo_we;
+    reg  [30:0]        fifo_wdata;
+    wire               do_pop = spk_pop && fifo_valid;
+    wire [FIFO_AW:0]   rptr_next = rptr + {{FIFO_AW{1'b0}}, do_pop};
+    axil_regs #(.ADDR_W(ADDR_W), .HW_INFO0(HW_INFO0), .HW_INFO1(HW_INFO1), .MEM_TIMEOUT(16)) u_regs (
+        .aclk(aclk), .aresetn(aresetn),
+        .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot), .s_axil_awvalid(s_axil_awvalid),
+        .s_axil_awready(s_axil_awready), .s_axil_wdata(s_axil_wdata), .s_axil_wstrb(s_axil_wstrb),
+        .s_axil_wvalid(s_axil_wvalid), .s_axil_wready(s_axil_wready), .s_axil_bresp(s_axil_bresp),
+        .s_axil_bvalid(s_axil_bvalid), .s_axil_bready(s_axil_bready), .s_axil_araddr(s_axil_araddr),
+        .s_axil_arprot(s_axil_arprot), .s_axil_arvalid(s_axil_arvalid), .s_axil_arready(s_axil_arready),
+        .s_axil_rdata(s_axil_rdata), .s_axil_rresp(s_axil_rresp), .s_axil_rvalid(s_axil_rvalid),
+        .s_axil_rready(s_axil_rready),
+        .core_start(core_start), .core_stop(core_stop), .core_soft_reset(core_soft_reset),
+        .core_steps(core_steps), .core_modulator(core_modulator), .core_busy(sys_busy), .core_done(sys_done),
+        .core_step_count(step), .core_overflow_count(32'd0), .core_sat_count(sat_count),
+        .mem_sel(mem_sel), .mem_addr(mem_addr), .mem_wdata(mem_wdata), .mem_we(mem_we), .mem_re(mem_re),
+        .mem_rdata(mem_rdata), .mem_rvalid(mem_rvalid),
+        .spk_count(fifo_count), .spk_valid(fifo_valid), .spk_data(fifo_head), .spk_pop(spk_pop), .irq(irq));
+
+    wire rst = !aresetn || core_soft_reset;
+    ss_ram #(.W(31), .AW(FIFO_AW)) u_fifo (
+        .clk(aclk), .re(1'b1), .raddr(rptr_next[FIFO_AW-1:0]), .rdata(fifo_head),
+        .we(fifo_we), .waddr(wptr[FIFO_AW-1:0]), .wdata(fifo_wdata));
+
+    // ------------------------------------------------------------------ host port of the core
+    reg        tick;
+    reg [2:0]  h_sel;
+    reg [31:0] h_addr;
+    reg [7:0]  h_lane;
+    ss_core #(.MODEL(MODEL), .NETM(NETM), .DTV(DTV), .N(N), .NB(NB), .SB(SB), .NCUR(NCUR), .CB(CB), .RB(RB),
+              .YB(YB), .WB(WB), .IEB(IEB), .SEB(SEB), .PARAM_FILE(PARAM_FILE), .STATE_FILE(STATE_FILE),
+              .PTR_FILE(PTR_FILE), .SYN_FILE(SYN_FILE), .IEV_FILE(IEV_FILE), .SEV_FILE(SEV_FILE)) u_core (
+        .clk(aclk), .rst(rst), .tick(tick), .busy(cbusy), .done(cdone), .step(step), .sat_count(sat_count),
+        .spike_count(spike_count), .host_sel(h_sel), .host_addr(h_addr), .host_lane(h_lane), .host_rdata(host_rdata));
+
+
+    // ------------------------------------------------------------------ run controller
+    localparam [2:0] R_IDLE = 3'd0, R_TICK = 3'd1, R_WAIT = 3'd2, R_COPY = 3'd3, R_PUSH = 3'd4, R_END = 3'd5;
+    reg [2:0]  rs;
+    reg [31:0] left;
+    reg        run_all, stop_req;
+    reg [SB:0] j;
+    // memory reads: 0 idle, 1 address latched, 2 data from the core
+    reg [1:0]  mr;
+    reg [7:0]  m_id;
+    reg [31:0] m_addr;
+
+    wire [31:0] spk_step = step - 32'd1;
+    always @* begin
+        h_sel = 3'd1;  h_addr = {{(31-SB){1'b0}}, j};  h_lane = 8'd0;
+        if (rs == R_IDLE) begin
+            h_lane = 8'd0;  h_addr = 32'd0;  h_sel = 3'd6;      // 6: no memory
+            case (m_id)
+                SPK_MEM_STATE:   begin h_sel = 3'd0;  h_addr = m_addr >> SLB;  h_lane = m_addr[7:0] & ((8'd1 << SLB) - 8'd1); end
+                SPK_MEM_PARAM:   begin h_sel = 3'd3;  h_addr = m_addr >> PLB;  h_lane = m_addr[7:0] & ((8'd1 << PLB) - 8'd1); end
+                SPK_MEM_WEIGHT:  begin h_sel = 3'd4;  h_addr = m_addr;  h_lane = 8'd0; end
+                SPK_MEM_DELAY:   begin h_sel = 3'd4;  h_addr = m_addr;  h_lane = 8'd1; end
+                SPK_MEM_TARGET:  begin h_sel = 3'd4;  h_addr = m_addr;  h_lane = 8'd2; end
+                SPK_MEM_ROW_PTR: begin
+                    h_sel = 3'd5;
+                    h_addr = (m_addr == NSRC) ? m_addr - 32'd1 : m_addr;
+                    h_lane = (m_addr == NSRC) ? 8'd1 : 8'd0;
+                end
+                default: ;
+            endcase
+        end
+    end
+
+    always @(posedge aclk) begin
+        tick <= 1'b0;
+        sys_done <= 1'b0;
+        fifo_we <= 1'b0;
+        mem_rvalid <= 1'b0;
+        wptr_q <= wptr;
+        if (rst) begin
+            rs <= R_IDLE;  sys_busy <= 1'b0;  stop_req <= 1'b0;  mr <= 2'd0;
+            wptr <= 0;  wptr_q <= 0;  rptr <= 0;
+        end else begin
+            rptr <= rptr_next;
+            if (fifo_we) wptr <= wptr + 1'b1;
+            if (core_stop) stop_req <= 1'b1;
+            case (rs)
+                R_IDLE: begin
+                    if (core_start) begin
+                        left <= core_steps;  run_all <= (core_steps == 32'd0);  stop_req <= 1'b0;
+                        sys_busy <= 1'b1;  rs <= R_TICK;
+                    end
+                    // host memory reads (issued only while idle)
+                    if (mem_re) begin
+                        m_id <= mem_sel;  m_addr <= mem_addr;  mr <= 2'd1;
+                    end else if (mr == 2'd1) mr <= 2'd2;
+                    else if (mr == 2'd2) begin
+                        mr <= 2'd0;  mem_rvalid <= 1'b1;
+                        mem_rdata <= (m_id == SPK_MEM_DELAY && host_rdata == 32'd0) ? (32'd1 << RB) :
+                                     (m_id > SPK_MEM_STATE) ? 32'd0 : host_rdata;
+                    end
+                end
+                R_TICK: if (stop_req || (!run_all && left == 32'd0)) rs <= R_END;
+                        else begin tick <= 1'b1;  rs <= R_WAIT; end
+                R_WAIT: if (cdone) begin j <= 0;  rs <= R_COPY; end
+                R_COPY: if (j == spike_count[SB:0]) begin
+                            left <= left - 32'd1;  rs <= R_TICK;
+                        end else if (!fifo_full && !fifo_we) rs <= R_PUSH;     // the core reads list[j] now
+                R_PUSH: begin
+                    fifo_we <= 1'b1;
+                    fifo_wdata <= {spk_step[30-SB:0], host_rdata[SB-1:0]};
+                    j <= j + 1'b1;  rs <= R_COPY;
+                end
+                R_END: begin sys_busy <= 1'b0;  sys_done <= 1'b1;  rs <= R_IDLE; end
+                default: rs <= R_IDLE;
+            endcase
+        end
+    end
+    wire unused_sys = &{1'b0, core_modulator, mem_wdata, mem_we, cbusy, host_rdata, spike_count, spk_step, 1'b0};
+endmodule
+`default_nettype wire

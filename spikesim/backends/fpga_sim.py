@@ -1,0 +1,114 @@
+"""``backend="fpga_sim"``: the emitted design (core + AXI4-Lite system) in a cocotb simulation, driven like a board.
+
+The network is emitted once (:func:`spikesim.backends.verilog.emit`) into a work directory. A run
+builds ``spikesim_axi_top`` (Icarus by default; ``$SPIKESIM_FPGA_SIM=verilator``), and
+:mod:`spikesim.backends.fpga_sim_bench` programs it over AXI4-Lite (STEPS, CTRL.START), drains the
+spike FIFO and reads the STATE memory and SAT_COUNT. The result is bit-identical to
+``backend="jax_fixed"`` (same spikes, same final state): the RTL implements :mod:`spikesim.fixed`.
+
+Limits of this version: spikes are the only recording (state traces raise SpecError); a later
+``run`` re-simulates from step 0 and returns the new steps (the simulator does not persist between
+runs); the saturation count is the design's total, reported as ``info["saturation"] = {"all": n}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import fixed as F
+from ..network import Record
+from ..plan import Plan
+from ..result import Result
+from ..values import SpecError
+from .verilog import emit, unpack_state
+
+
+class FpgaSimRunner:
+    """Emits the design once and simulates it for every run."""
+
+    native = False
+
+    def __init__(self, plan: Plan, native: bool | None = None, work_dir: str | Path | None = None,
+                 sim: str | None = None, fifo_aw: int = 10) -> None:
+        self.plan = plan
+        self.sim = sim or os.environ.get("SPIKESIM_FPGA_SIM", "icarus")
+        self._tmp = None if work_dir is not None else tempfile.TemporaryDirectory(prefix="spikesim-fpga-")
+        self.work = Path(work_dir if work_dir is not None else self._tmp.name).resolve()
+        self.design = emit(plan, self.work, mem_dir=f"{self.work}/", fifo_aw=fifo_aw)
+        self.fplan = F.quantize_plan(plan)
+        self.step = 0
+        self._state: dict[str, np.ndarray] | None = None
+
+    def _simulate(self, steps: int) -> dict:
+        from ..fpga.cosim import run_cocotb
+
+        out = self.work / f"run_{steps}.json"
+        lanes = 1 << self.design.sys_params["SLB"]
+        run_cocotb(self.sim, self.design.axi_sources, "spikesim_axi_top", "spikesim.backends.fpga_sim_bench",
+                   build_root=self.work / "sim_build",
+                   extra_env={"SS_STEPS": str(steps), "SS_N": str(self.design.n_neurons), "SS_LANES": str(lanes),
+                              "SS_OUT": str(out)})
+        data = json.loads(out.read_text())
+        sb = self.design.params["SB"]
+        words = np.asarray(data["spikes"], np.int64)
+        idx = words & ((1 << sb) - 1)
+        low = words >> sb
+        period = 1 << (31 - sb)
+        steps_out = np.zeros_like(low)
+        base = 0
+        for k, lo in enumerate(low):  # unwrap the step (the FIFO delivers spikes in step order)
+            base += (int(lo) - base) % period
+            steps_out[k] = base
+        state = [sum(data["state"][i * lanes + j] << (32 * j) for j in range(2 + self.design.params["NCUR"]))
+                 for i in range(self.design.n_neurons)]
+        return {"steps": steps_out, "idx": idx, "state": unpack_state(self.design, state), "sat": data["sat"]}
+
+    def run(self, n_steps: int, records: list[Record], progress: bool = False,
+            chunk_steps: int | None = None, spike_buffer: int | None = None, controls: dict | None = None) -> Result:
+        """Simulate ``n_steps`` more steps. ``controls`` (plasticity switches, rewards) has no effect:
+        fixed point has no plasticity yet (a plastic projection is refused when the runner is built)."""
+        for r in records:
+            if r.var != "spikes" or r.is_projection:
+                raise SpecError(f"record {r.var!r} of {r.target!r}: backend 'fpga_sim' records spikes only")
+        t_start, t_end = self.step, self.step + n_steps
+        t0 = time.perf_counter()
+        out = self._simulate(t_end)
+        dt = self.plan.dt
+        info = {"sim": self.sim, "sim_s": time.perf_counter() - t0, "saturation": {"all": int(out["sat"])},
+                "work_dir": str(self.work)}
+        res = Result(dt, t_start * dt, t_end * dt, {p.name: p.n for p in self.plan.pops}, info=info)
+        keep = out["steps"] >= t_start
+        for r in records:
+            first, n = self.design.pops[r.target]
+            sel = keep & (out["idx"] >= first) & (out["idx"] < first + n)
+            steps, idx = out["steps"][sel], out["idx"][sel] - first
+            order = np.lexsort((idx, steps))
+            res.spike_data[r.target] = (steps[order] * dt, idx[order])
+        self._state = out["state"]
+        self.step = t_end
+        return res
+
+    def population_state(self, name: str) -> dict[str, np.ndarray]:
+        """The state after the last run, in float64 mV (initial state before any run)."""
+        k = self.plan.pop_index(name)
+        p = self.plan.pops[k]
+        if p.kind != "neurons":
+            return {}
+        if self._state is None:
+            return {var: F.to_float(self.fplan.pops[k].init[var]) for var in p.model.state_vars}
+        first, n = self.design.pops[name]
+        out = {var: F.to_float(self._state[var][first:first + n]) for var in p.model.state_vars}
+        for syn, slot in zip(p.channels, self.design.slots[name]):
+            if getattr(syn, "name", None) and syn.kind == "current":
+                out[syn.name] = F.to_float(self._state[f"syn:{slot}"][first:first + n])
+        return out
+
+    def weights(self, name: str) -> np.ndarray:
+        """The quantised weights of a projection (float64, in the synapse's unit)."""
+        return F.to_float(self.fplan.weights[name], F.WEIGHT)

@@ -1,0 +1,355 @@
+"""The fixed-point JAX runner (``backend="jax_fixed"``): int32 state, bit-exact, the golden model of the RTL.
+
+Every integer rule comes from :mod:`spikesim.fixed` (the functions there are called
+with ``xp = jax.numpy``); this module only arranges them into the step loop, which has
+the same order and the same ring layout as the float runner:
+
+1. deliver the ring row due now (``fixed.deliver``): ExpCurrent ``I += w``, Delta
+   ``v += w`` (gated by the previous step's refractory count), CurrentPulse;
+2. integrate, threshold, reset (``fixed.lif_advance`` / ``fixed.izh_advance``);
+3. draw Poisson spikes (the same uniform draws as the float runner) and read spike sources;
+4. push the spikes of every population into the int32 ring (event-driven, exact adds).
+
+State is int32 (Q16.16 mV); statements are evaluated in int64 inside ``jax.enable_x64``
+and clamped; the saturations of each population are counted and returned in
+``Result.info["saturation"]``. Recorded states come back as float64 mV (exact: value / 2^16).
+The results do not depend on the chunking or on the spike-buffer size.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from tqdm.auto import tqdm
+
+from .. import fixed as F
+from ..network import Record
+from ..plan import Plan
+from ..result import Result
+from ..values import SpecError
+from .jax_core import build_layout, deliver, step_keys, stream_key
+
+MAX_CHUNK = 20000
+CHUNK_BYTES = 256 * 2**20
+
+
+@dataclass(frozen=True)
+class RecSpec:
+    """A recording in the runner's terms (hashable)."""
+
+    kind: str  # "spikes" | "state"
+    pop: int
+    var: str
+    every: int
+    name: str
+
+
+def push_int(ring, t, spiked, code, weight, size: int, depth: int, width: int):
+    """Add the fan-out of the neurons that fired to the int32 ring; returns (ring, count).
+
+    The adds are exact (``fixed.quantize_plan`` proved that no ring entry can overflow),
+    so the order of the scatter does not matter. More than ``size`` spikes take the
+    masked all-rows path; nothing is dropped."""
+    n = spiked.shape[0]
+    base = (t % depth) * width
+    count = jnp.sum(spiked, dtype=jnp.int32)
+
+    def every_row(ring):
+        w = jnp.where(spiked[:, None], weight[:n], jnp.zeros((), ring.dtype))
+        flat = (code[:n] + base) % (depth * width)
+        return ring.at[flat.ravel()].add(w.ravel(), mode="promise_in_bounds")
+
+    if size >= n:
+        return every_row(ring), count
+
+    def fired_rows(ring):
+        idx = jnp.nonzero(spiked, size=size, fill_value=n)[0]
+        flat = (code[idx] + base) % (depth * width)
+        return ring.at[flat.ravel()].add(weight[idx].ravel(), mode="promise_in_bounds")
+
+    return jax.lax.cond(count > size, every_row, fired_rows, ring), count
+
+
+class JaxFixedRunner:
+    """Holds the int32 device state of one network between runs."""
+
+    native = False
+
+    def __init__(self, plan: Plan, native: bool | None = None) -> None:
+        if native:
+            raise ValueError("native=True: backend 'jax_fixed' has no native push kernel")
+        self.plan = plan
+        self.fplan = F.quantize_plan(plan)
+        for p in plan.pops:
+            if p.kind == "neurons" and type(p.model).__name__ not in ("LIF", "Izhikevich"):
+                raise SpecError(f"population {p.name!r}: {type(p.model).__name__} has no fixed-point form")
+        qplan = replace(plan, projs=[replace(pr, weight=self.fplan.weights[pr.name].astype(np.float64))
+                                     for pr in plan.projs])
+        self.layout, tables, self.slots = build_layout(qplan)
+        with jax.enable_x64(True):
+            self.tables = {"code": {s: jnp.asarray(t["code"]) for s, t in tables.items()}}
+            self.coef = [None if fp is None else jax.tree.map(lambda a: jnp.asarray(a, jnp.int64), fp.coef)
+                         for fp in self.fplan.pops]
+            self.inputs = [self._input_tables(k) if p.kind == "neurons" else None for k, p in enumerate(plan.pops)]
+            self.state = self._initial_state(tables)
+        self.step = 0
+        self.buffer = {g.pop: min(g.n, 32) for g in self.layout.groups}
+        self._compiled: dict = {}
+
+    # ---------------------------------------------------------------- set-up
+    def _input_tables(self, k: int) -> dict:
+        p = self.plan.pops[k]
+
+        def mask(idx):
+            m = np.zeros(p.n, np.int64)
+            m[idx] = 1
+            return jnp.asarray(m)
+
+        steps = [(mask(c.idx), jnp.asarray(c.steps, jnp.int64), jnp.asarray(q, jnp.int64))
+                 for c, q in zip(p.step_currents, self.fplan.step_amps[k])]
+        noise = [(mask(c.idx), float(c.mean), float(c.std)) for c in p.noise]
+        return {"steps": steps, "noise": noise}
+
+    def _initial_state(self, tables) -> dict:
+        pops = []
+        for p, fp in zip(self.plan.pops, self.fplan.pops):
+            if fp is None:
+                pops.append({})
+                continue
+            st = {var: jnp.asarray(fp.init[var], jnp.int32) for var in p.model.state_vars}
+            if p.model.has_refractory:
+                st["refr"] = jnp.zeros(p.n, jnp.int32)
+            st["syn"] = [None if x is None else jnp.asarray(x, jnp.int32) for x in fp.init["syn"]]
+            pops.append(st)
+        ring = jnp.zeros(self.layout.depth * self.layout.width, jnp.int32)
+        weights = {s: jnp.asarray(t["weight"].astype(np.int64), jnp.int32) for s, t in tables.items()}
+        return {"ring": ring, "pops": pops, "weights": weights}
+
+    # ------------------------------------------------------------- one step
+    def _step_pop(self, k: int, st32: dict, row, i_ext, sat):
+        """Deliver, then integrate/threshold/reset population k. Returns (arrived, new, spiked, sat)."""
+        p, fp, lay = self.plan.pops[k], self.fplan.pops[k], self.layout
+        st = jax.tree.map(lambda a: a.astype(jnp.int64), st32)
+        rows = [row[lay.offsets[k][ch]:lay.offsets[k][ch] + p.n].astype(jnp.int64) for ch in range(len(p.channels))]
+        lif = type(p.model).__name__ == "LIF"
+        st, pulse, sat = F.deliver(jnp, fp.kinds, st, rows, sat, gated=lif)
+        i_in = i_ext + pulse
+        if lif:
+            new, spiked, sat = F.lif_advance(jnp, self.coef[k], fp.kinds, st, i_in, sat)
+        else:
+            new, spiked, sat = F.izh_advance(jnp, self.coef[k], fp.kinds, st, i_in, sat, p.model.integrator == "netm")
+        to32 = lambda tree: jax.tree.map(lambda a: a.astype(jnp.int32), tree)  # noqa: E731
+        return to32(st), to32(new), spiked, sat
+
+    def _external_current(self, k: int, t, noise_row, sat):
+        p, inp = self.plan.pops[k], self.inputs[k]
+        i_ext = jnp.zeros(p.n, jnp.int64)
+        for m, steps, amps in inp["steps"]:
+            j = jnp.searchsorted(steps, t, side="right") - 1
+            i_ext = i_ext + m * jnp.where(j >= 0, amps[jnp.maximum(j, 0)], 0)
+        for (m, mean, std), z in zip(inp["noise"], noise_row):
+            q = jnp.rint((mean + std * z) * np.float32(2.0**F.V_FRAC)).astype(jnp.int64)
+            q, sat = F.clamp(jnp, q, sat, m == 1)
+            i_ext = i_ext + m * q
+        return i_ext, sat
+
+    # --------------------------------------------------------------- a chunk
+    def _make_chunk(self, T: int, buffers: tuple, recs: tuple[RecSpec, ...]):
+        plan, lay = self.plan, self.layout
+        pops = plan.pops
+        poisson = [k for k, p in enumerate(pops) if p.kind == "poisson"]
+        probs = {k: jnp.asarray(pops[k].rate_hz * plan.dt / 1000.0, jnp.float32) for k in poisson}
+        keys = {k: stream_key(plan.seed, pops[k].name, "poisson") for k in poisson}
+        noise_keys = {k: [stream_key(plan.seed, pops[k].name, "noise", j) for j in range(len(p.noise))]
+                      for k, p in enumerate(pops) if p.kind == "neurons"}
+        size = dict(zip([g.pop for g in lay.groups], buffers))
+        neurons = [k for k, p in enumerate(pops) if p.kind == "neurons"]
+
+        def chunk(state, tables, t0, n, sources):
+            drawn = {k: jax.vmap(lambda key, k=k: jax.random.uniform(key, (pops[k].n,), jnp.float32) < probs[k])(
+                step_keys(keys[k], t0, T)) for k in poisson}
+            noise = {k: [jax.vmap(lambda key, k=k: jax.random.normal(key, (pops[k].n,), jnp.float32))(
+                step_keys(key, t0, T)) for key in ks] for k, ks in noise_keys.items()}
+            bufs = [_empty_buffer(r, T, pops) for r in recs]
+            sats = jnp.zeros(len(pops), jnp.int64)
+            fallbacks = jnp.zeros(len(lay.groups), jnp.int32)
+            peaks = jnp.zeros(len(lay.groups), jnp.int32)
+
+            def body(i, carry):
+                state, bufs, sats, fallbacks, peaks = carry
+                t = t0 + i
+                ring, row = deliver(state["ring"], t, lay.depth, lay.width)
+                arrived, new_pops = list(state["pops"]), list(state["pops"])
+                spikes = {k: drawn[k][i] for k in poisson} | {k: sources[k][i] for k in sources}
+                for k in neurons:
+                    i_ext, s = self._external_current(k, t, [z[i] for z in noise[k]], sats[k])
+                    arrived[k], new_pops[k], spikes[k], s = self._step_pop(k, state["pops"][k], row, i_ext, s)
+                    sats = sats.at[k].set(s)
+                bufs = [_write_state(b, r, arrived, t, t0) if r.kind == "state" else b for b, r in zip(bufs, recs)]
+                for g_i, g in enumerate(lay.groups):
+                    ring, count = push_int(ring, t, spikes[g.pop], tables["code"][g.pop], state["weights"][g.pop],
+                                           size[g.pop], lay.depth, lay.width)
+                    fallbacks = fallbacks.at[g_i].add((count > size[g.pop]).astype(jnp.int32))
+                    peaks = peaks.at[g_i].max(count)
+                bufs = [jax.lax.dynamic_update_slice(b, jnp.packbits(spikes[r.pop])[None], (i, jnp.int32(0)))
+                        if r.kind == "spikes" else b for b, r in zip(bufs, recs)]
+                return {"ring": ring, "pops": new_pops, "weights": state["weights"]}, bufs, sats, fallbacks, peaks
+
+            return jax.lax.fori_loop(0, n, body, (state, bufs, sats, fallbacks, peaks))
+
+        return jax.jit(chunk)
+
+    # ------------------------------------------------------------------ run
+    def _rec_specs(self, records: list[Record]) -> tuple[RecSpec, ...]:
+        out = []
+        for r in records:
+            if r.is_projection:
+                raise SpecError(f"record {r.target!r} weights: backend 'jax_fixed' has no plasticity; "
+                                "its weights are the quantised plan weights (net.connections)")
+            k = self.plan.pop_index(r.target)
+            ch = self.plan.pops[k].channel_index(r.var)
+            var = r.var if ch is None else f"syn:{ch}"
+            if ch is not None and self.plan.pops[k].channels[ch].kind != "current":
+                raise SpecError(f"record: {r.var!r} has no state to record")
+            out.append(RecSpec("spikes" if r.var == "spikes" else "state", k, var, r.every, r.target))
+        return tuple(out)
+
+    def _chunk_length(self, n_steps: int, recs, chunk_steps: int | None) -> int:
+        if chunk_steps is not None:
+            return int(chunk_steps)
+        per_step = 64 + sum(4 * p.n * ((p.kind == "poisson") + len(p.noise)) for p in self.plan.pops)
+        for r in recs:
+            n = self.plan.pops[r.pop].n
+            per_step += (n + 7) // 8 if r.kind == "spikes" else 4 * n / r.every
+        cap = int(max(16, min(MAX_CHUNK, CHUNK_BYTES // per_step)))
+        return min(cap, 1 << max(0, int(n_steps - 1).bit_length()))
+
+    def _sources(self, t0: int, T: int) -> dict:
+        out = {}
+        for k, p in enumerate(self.plan.pops):
+            if p.kind == "spike_source":
+                lo, hi = np.searchsorted(p.spike_steps, [t0, t0 + T])
+                dense = np.zeros((T, p.n), bool)
+                dense[p.spike_steps[lo:hi] - t0, p.spike_idx[lo:hi]] = True
+                out[k] = jnp.asarray(dense)
+        return out
+
+    def run(self, n_steps: int, records: list[Record], progress: bool = False,
+            chunk_steps: int | None = None, spike_buffer: int | None = None, controls: dict | None = None) -> Result:
+        """Simulate ``n_steps`` more steps. ``controls`` (plasticity switches, rewards) has no effect:
+        fixed point has no plasticity yet (a plastic projection is refused when the runner is built)."""
+        with jax.enable_x64(True):
+            return self._run(n_steps, records, progress, chunk_steps, spike_buffer)
+
+    def _run(self, n_steps, records, progress, chunk_steps, spike_buffer) -> Result:
+        recs = self._rec_specs(records)
+        T = self._chunk_length(n_steps, recs, chunk_steps)
+        if spike_buffer is not None:
+            self.buffer = {g.pop: min(g.n, int(spike_buffer)) for g in self.layout.groups}
+        t_start, t_end = self.step, self.step + n_steps
+        collected: list[list] = [[] for _ in recs]
+        sat_total = np.zeros(len(self.plan.pops), np.int64)
+        info = {"chunk_steps": T, "fallback_steps": 0, "compile_s": 0.0, "loop_s": 0.0}
+        bar = tqdm(total=n_steps, disable=not progress, unit="step", desc="spikesim")
+        while self.step < t_end:
+            n = min(T, t_end - self.step)
+            key = (T, tuple(self.buffer[g.pop] for g in self.layout.groups), recs)
+            args = (self.state, self.tables, jnp.int32(self.step), jnp.int32(n), self._sources(self.step, T))
+            if key not in self._compiled:
+                t_c = time.perf_counter()
+                self._compiled[key] = self._make_chunk(T, key[1], recs).lower(*args).compile()
+                info["compile_s"] += time.perf_counter() - t_c
+            t_l = time.perf_counter()
+            state, bufs, sats, fallbacks, peaks = self._compiled[key](*args)
+            bufs = jax.device_get([b[:n] if r.kind == "spikes" else b for b, r in zip(bufs, recs)])
+            fallbacks, peaks = np.asarray(fallbacks), np.asarray(peaks)
+            info["loop_s"] += time.perf_counter() - t_l
+            for c, b, r in zip(collected, bufs, recs):
+                c.append(_read_buffer(b, r, self.step, n))
+            sat_total += np.asarray(sats)
+            info["fallback_steps"] += int(fallbacks.sum())
+            for g_i, g in enumerate(self.layout.groups):  # grow a buffer that overflowed in > 1% of the steps
+                if fallbacks[g_i] > max(1, n // 100):
+                    new = 1 << int(peaks[g_i]).bit_length()
+                    self.buffer[g.pop] = g.n if new * 2 > g.n else new
+            self.state = state
+            self.step += n
+            bar.update(n)
+        bar.close()
+        info["spike_buffer"] = dict(self.buffer)
+        info["native"] = False
+        info["saturation"] = {p.name: int(s) for p, s in zip(self.plan.pops, sat_total) if p.kind == "neurons"}
+        info["quantization"] = self.fplan.report
+        return self._result(recs, collected, t_start, t_end, info)
+
+    def _result(self, recs, collected, t_start, t_end, info) -> Result:
+        dt = self.plan.dt
+        res = Result(dt, t_start * dt, t_end * dt, {p.name: p.n for p in self.plan.pops}, info=info)
+        for r, parts in zip(recs, collected):
+            steps = np.concatenate([p[0] for p in parts])
+            vals = np.concatenate([p[1] for p in parts])
+            if r.kind == "spikes":
+                res.spike_data[r.name] = (steps * dt, vals)
+            else:
+                var = r.var if not r.var.startswith("syn:") else self.plan.pops[r.pop].channels[int(r.var[4:])].name
+                res.state_data[(r.name, var)] = (steps * dt, F.to_float(vals))
+        return res
+
+    # ------------------------------------------------------------- queries
+    def population_state_raw(self, name: str) -> dict[str, np.ndarray]:
+        """The integer state of a population: Q16.16 values (int64), ``refr`` in steps, ``syn:<k>`` channels."""
+        k = self.plan.pop_index(name)
+        st = self.state["pops"][k]
+        if not st:
+            return {}
+        out = {var: np.asarray(a, np.int64) for var, a in st.items() if var != "syn"}
+        for ch, x in enumerate(st["syn"]):
+            if x is not None:
+                out[f"syn:{ch}"] = np.asarray(x, np.int64)
+        return out
+
+    def population_state(self, name: str) -> dict[str, np.ndarray]:
+        """The state in float64 mV (exactly the integers / 2^16), as the float runner returns it."""
+        k = self.plan.pop_index(name)
+        p, raw = self.plan.pops[k], self.population_state_raw(name)
+        if not raw:
+            return {}
+        out = {var: F.to_float(raw[var]) for var in p.model.state_vars}
+        for ch, syn in enumerate(p.channels):
+            if getattr(syn, "name", None) and f"syn:{ch}" in raw:
+                out[syn.name] = F.to_float(raw[f"syn:{ch}"])
+        return out
+
+    def weights(self, name: str) -> np.ndarray:
+        """The quantised weights of a projection (float64, in the synapse's unit)."""
+        return F.to_float(self.fplan.weights[name], F.WEIGHT)
+
+
+# ------------------------------------------------------------------ helpers
+def _empty_buffer(r: RecSpec, T: int, pops):
+    if r.kind == "spikes":
+        return jnp.zeros((T, (pops[r.pop].n + 7) // 8), jnp.uint8)
+    return jnp.zeros((T // r.every + 2, pops[r.pop].n), jnp.int32)
+
+
+def _write_state(buf, r: RecSpec, pops: list, t, t0):
+    """Record the value at the start of step t into slot ceil((t - first) / every) (see jax_float)."""
+    first = (t0 + r.every - 1) // r.every * r.every
+    slot = jnp.clip((t - first + r.every - 1) // r.every, 0, buf.shape[0] - 1).astype(jnp.int32)
+    st = pops[r.pop]
+    val = st["syn"][int(r.var[4:])] if r.var.startswith("syn:") else st[r.var]
+    return jax.lax.dynamic_update_slice(buf, val[None], (slot, jnp.int32(0)))
+
+
+def _read_buffer(buf, r: RecSpec, t0: int, n: int):
+    if r.kind == "spikes":
+        rows, cols = np.nonzero(buf[:n])
+        bit_rows, bits = np.nonzero(np.unpackbits(buf[rows, cols][:, None], axis=1))
+        return rows[bit_rows].astype(np.int64) + t0, cols[bit_rows].astype(np.int64) * 8 + bits
+    first = -(-t0 // r.every) * r.every
+    steps = np.arange(first, t0 + n, r.every, dtype=np.int64)
+    return steps, np.asarray(buf[: steps.size])

@@ -1,0 +1,268 @@
+"""The Verilog emitter: plan -> a directory with the RTL cores, a generated top and memory images.
+
+Numpy only. The emitted design (``hdl/rtl/ss_core.v``) is bit-exact with ``backend="jax_fixed"``:
+both follow :mod:`spikesim.fixed`. What the RTL cannot express fails here, before any
+Verilog is written, with a :class:`~spikesim.SpecError` naming the feature.
+
+Layout of the design
+--------------------
+* Neurons: all neuron populations (one model: LIF or Izhikevich) are concatenated into one
+  global index space ``0 .. N-1`` in plan order; spike sources follow (``N .. N+NS-1``).
+* Slots: ExpCurrent channels of a population take slots ``0 .. NCUR-1`` in their order;
+  Delta is slot ``NCUR``, CurrentPulse ``NCUR+1``. Each slot has its own ring RAM of
+  ``R = 2**RB`` rows (R >= the largest delay) x ``2**NB`` neurons.
+* Memory images (one word per line, hex, 32-bit fields with field 0 in the low bits):
+  ``state.hex`` (v, refr|u, I_0..), ``params.hex`` (see ss_lif.v / ss_izh.v),
+  ``ptr.hex`` ({end, start} of each source's fan-out), ``syn.hex`` ({w, d mod R, slot, target}),
+  ``iev.hex`` (external-current events {value, neuron, step}) and ``sev.hex`` (spike-source
+  events {source, step}); the event lists end with step = 0xffffffff.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import fixed as F
+from ..plan import Plan
+from ..values import SpecError
+
+HDL_DIR = Path(__file__).resolve().parents[2] / "hdl"
+RTL_FILES = ("ss_core.v", "ss_ram.v", "ss_lif.v", "ss_izh.v", "ss_fixed.vh")
+SYSTEM_FILES = ("ss_system.v", "axil_regs.v", "spikesim_regmap.vh")  # the AXI4-Lite system around the core
+FIFO_AW = 10
+NEVER = 0xFFFFFFFF
+MAX_DELAY = 256
+
+
+def _bits(n: int) -> int:
+    """Address bits for ``n`` entries (at least 1)."""
+    return max(1, int(n - 1).bit_length())
+
+
+@dataclass
+class Design:
+    """What :func:`emit` wrote: the directory, the Verilog parameters and the index maps."""
+
+    out_dir: Path
+    params: dict[str, int]
+    pops: dict[str, tuple[int, int]]  # population -> (first global index, n): neurons, then sources
+    slots: dict[str, list[int]]  # population -> slot of each of its channels
+    model: str
+    sources: list[Path] = field(default_factory=list)  # the Verilog files of spikesim_top (bare core), top last
+    counts: dict[str, int] = field(default_factory=dict)
+    axi_sources: list[Path] = field(default_factory=list)  # the files of spikesim_axi_top (core + AXI-Lite)
+    sys_params: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_neurons(self) -> int:
+        return self.params["N"]
+
+    def state_fields(self) -> list[str]:
+        """Names of the 32-bit fields of a state word, low field first."""
+        return ["v", "refr" if self.model == "LIF" else "u"] + [f"syn:{k}" for k in range(self.params["NCUR"])]
+
+
+def check(plan: Plan, max_delay: int = MAX_DELAY) -> F.FixedPlan:
+    """Raise SpecError for everything the RTL cannot express; return the quantised plan."""
+    fplan = F.quantize_plan(plan)
+    neurons = [p for p in plan.pops if p.kind == "neurons"]
+    if not neurons:
+        raise SpecError("the Verilog backend needs at least one neuron population")
+    models = {type(p.model).__name__ for p in neurons}
+    if len(models) > 1:
+        raise SpecError(f"the Verilog backend runs one neuron model per design; this network mixes {sorted(models)}")
+    integrators = {getattr(p.model, "integrator", None) for p in neurons}
+    if len(integrators) > 1:
+        raise SpecError(f"the Verilog backend needs one Izhikevich integrator; this network mixes {sorted(integrators)}")
+    for p in plan.pops:
+        if p.kind == "poisson":
+            raise SpecError(f"population {p.name!r}: Poisson inputs are not supported by the Verilog backend "
+                            "(use add_spike_source)")
+        if p.noise:
+            raise SpecError(f"population {p.name!r}: noise currents are not supported by the Verilog backend "
+                            "(use add_step_current)")
+    depth = plan.max_delay()
+    if depth > max_delay:
+        proj = max(plan.projs, key=lambda pr: pr.max_delay)
+        raise SpecError(f"projection {proj.name!r}: delay of {depth} steps is deeper than the RTL delay ring "
+                        f"(max_delay={max_delay} steps)")
+    return fplan
+
+
+def _hex(words: list[int] | np.ndarray, width: int) -> str:
+    digits = (width + 3) // 4
+    return "".join(f"{int(w):0{digits}x}\n" for w in words)
+
+
+def _pack(fields: list[np.ndarray], width: int = 32) -> list[int]:
+    """Pack per-neuron integer fields (two's complement, ``width`` bits each; field 0 lowest)."""
+    mask = (1 << width) - 1
+    n = len(fields[0])
+    return [sum((int(f[i]) & mask) << (width * j) for j, f in enumerate(fields)) for i in range(n)]
+
+
+def _iext_events(plan: Plan, fplan: F.FixedPlan, offsets: dict[int, int]) -> list[tuple[int, int, int]]:
+    """(step, global neuron, total current) whenever a neuron's summed step current changes."""
+    events = []
+    for k, p in enumerate(plan.pops):
+        if p.kind != "neurons" or not p.step_currents:
+            continue
+        change = np.unique(np.maximum(np.concatenate([c.steps for c in p.step_currents]), 0))
+        prev = np.zeros(p.n, np.int64)
+        for s in change:
+            total = np.zeros(p.n, np.int64)
+            for c, q in zip(p.step_currents, fplan.step_amps[k]):
+                j = int(np.searchsorted(c.steps, s, side="right")) - 1
+                if j >= 0:
+                    total[c.idx] += q[j]
+            for i in np.flatnonzero(total != prev):
+                events.append((int(s), offsets[k] + int(i), int(total[i])))
+            prev = total
+    events.sort(key=lambda e: (e[0], e[1]))
+    return events
+
+
+def emit(plan: Plan, out_dir: str | Path, max_delay: int = MAX_DELAY, mem_dir: str = "", fifo_aw: int = FIFO_AW) -> Design:
+    """Write the design of ``plan`` into ``out_dir``; returns the :class:`Design`.
+
+    ``max_delay`` (steps) bounds the delay ring; ``mem_dir`` prefixes the memory-image
+    paths in the tops ("" = the simulator's working directory); the AXI system's spike FIFO
+    holds ``2**fifo_aw`` spikes (a full FIFO pauses the run, it never drops a spike)."""
+    fplan = check(plan, max_delay)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    neurons = [k for k, p in enumerate(plan.pops) if p.kind == "neurons"]
+    sources = [k for k, p in enumerate(plan.pops) if p.kind == "spike_source"]
+    model = type(plan.pops[neurons[0]].model).__name__
+    offsets, pops_map, n = {}, {}, 0
+    for k in neurons + sources:
+        offsets[k] = n
+        pops_map[plan.pops[k].name] = (n, plan.pops[k].n)
+        n += plan.pops[k].n
+    n_neur = sum(plan.pops[k].n for k in neurons)
+    n_src = n
+    ncur = max(1, max(sum(kind == "current" for kind in fplan.pops[k].kinds) for k in neurons))
+    slots: dict[str, list[int]] = {}
+    for k in neurons:
+        s, cur = [], 0
+        for kind in fplan.pops[k].kinds:
+            s.append(cur if kind == "current" else ncur if kind == "delta" else ncur + 1)
+            cur += kind == "current"
+        slots[plan.pops[k].name] = s
+    depth = max(2, 1 << (plan.max_delay() - 1).bit_length())
+    rb = depth.bit_length() - 1
+    nb = _bits(n_neur)
+    sb = max(nb + 1, _bits(n_src))
+    cb = _bits(ncur + 2)
+
+    # neuron state and parameters, in global order
+    st_fields = [[] for _ in range(2 + ncur)]
+    pr_fields: list[list] = [[] for _ in range((5 + 2 * ncur) if model == "LIF" else (6 + ncur))]
+    for k in neurons:
+        p, fp = plan.pops[k], fplan.pops[k]
+        c, z = fp.coef, np.zeros(p.n, np.int64)
+        cur_ch = [ch for ch, kind in enumerate(fp.kinds) if kind == "current"]
+        syn = [fp.init["syn"][ch] for ch in cur_ch] + [z] * (ncur - len(cur_ch))
+        second = z if model == "LIF" else fp.init["u"]
+        for j, f in enumerate([fp.init["v"], second, *syn]):
+            st_fields[j].append(np.asarray(f, np.int64))
+        adec = [c["adec"][ch] for ch in cur_ch] + [z] * (ncur - len(cur_ch))
+        if model == "LIF":
+            kappa = [c["kappa"][ch] for ch in cur_ch] + [z] * (ncur - len(cur_ch))
+            fields = [c["am"], c["drive"], c["v_thresh"], c["v_reset"], c["ref"]]
+            for kp, ad in zip(kappa, adec):
+                fields += [kp, ad]
+        else:
+            fields = [c["adt"], c["b"], c["c"], c["d"], c["i_offset"], c["v_peak"], *adec]
+        for j, f in enumerate(fields):
+            pr_fields[j].append(np.broadcast_to(np.asarray(f, np.int64), (p.n,)))
+    state_words = _pack([np.concatenate(f) for f in st_fields])
+    param_words = _pack([np.concatenate(f) for f in pr_fields])
+
+    # fan-out (CSR over global sources)
+    src, tgt, slot, dly, wq = [], [], [], [], []
+    for proj in plan.projs:
+        src.append(offsets[proj.pre] + proj.pre_idx)
+        tgt.append(offsets[proj.post] + proj.post_idx)
+        slot.append(np.full(proj.n_synapses, slots[plan.pops[proj.post].name][proj.channel]))
+        dly.append(proj.delay_steps.astype(np.int64) % depth)
+        wq.append(fplan.weights[proj.name])
+    cat = (lambda xs: np.concatenate(xs).astype(np.int64)) if plan.projs else (lambda xs: np.zeros(0, np.int64))
+    src, tgt, slot, dly, wq = cat(src), cat(tgt), cat(slot), cat(dly), cat(wq)
+    order = np.argsort(src, kind="stable")
+    src, tgt, slot, dly, wq = src[order], tgt[order], slot[order], dly[order], wq[order]
+    n_syn = int(src.size)
+    yb = _bits(n_syn + 1)
+    starts = np.zeros(n_src + 1, np.int64)
+    np.cumsum(np.bincount(src, minlength=n_src), out=starts[1:])
+    ptr_words = [int(starts[i]) | (int(starts[i + 1]) << yb) for i in range(n_src)]
+    wmask = (1 << F.WEIGHT_BITS) - 1
+    syn_words = [int(tgt[j]) | (int(slot[j]) << nb) | (int(dly[j]) << (nb + cb)) | ((int(wq[j]) & wmask) << (nb + cb + rb))
+                 for j in range(n_syn)] or [0]
+
+    # events: external currents and spike sources, each list ended by step = NEVER
+    iev = _iext_events(plan, fplan, offsets)
+    iev_words = [s | (i << 32) | ((v & 0xFFFFFFFF) << (32 + nb)) for s, i, v in iev] + [NEVER]
+    sev = []
+    for k in sources:
+        p = plan.pops[k]
+        sev += [(int(s), offsets[k] + int(i)) for s, i in zip(p.spike_steps, p.spike_idx)]
+    sev.sort()
+    sev_words = [s | (i << 32) for s, i in sev] + [NEVER]
+
+    params = {"MODEL": 0 if model == "LIF" else 1,
+              "NETM": int(model == "Izhikevich" and plan.pops[neurons[0]].model.integrator == "netm"),
+              "DTV": int(fplan.pops[neurons[0]].coef["dtv"][0]) if model == "Izhikevich" else 0,
+              "N": n_neur, "NB": nb, "SB": sb, "NCUR": ncur, "CB": cb, "RB": rb, "YB": yb, "WB": F.WEIGHT_BITS,
+              "IEB": _bits(len(iev_words)), "SEB": _bits(len(sev_words))}
+    widths = {"state.hex": 32 * (2 + ncur), "params.hex": 32 * len(pr_fields), "ptr.hex": 2 * yb,
+              "syn.hex": F.WEIGHT_BITS + rb + cb + nb, "iev.hex": 64 + nb, "sev.hex": 32 + sb}
+    images = {"state.hex": state_words, "params.hex": param_words, "ptr.hex": ptr_words, "syn.hex": syn_words,
+              "iev.hex": iev_words, "sev.hex": sev_words}
+    depths = {"state.hex": nb, "params.hex": nb, "ptr.hex": sb, "syn.hex": yb, "iev.hex": params["IEB"],
+              "sev.hex": params["SEB"]}
+    for name, words in images.items():  # padded to the RAM depth (zeros; event lists with NEVER)
+        pad = (1 << depths[name]) - len(words)
+        words = list(words) + [NEVER if name in ("iev.hex", "sev.hex") else 0] * pad
+        (out / name).write_text(_hex(words, widths[name]))
+    paths = []
+    for f in RTL_FILES + SYSTEM_FILES:
+        shutil.copyfile(HDL_DIR / "rtl" / f, out / f)
+        if f.endswith(".v"):
+            paths.append(out / f)
+    summary = (f"{model}, {n_neur} neurons, {n_src - n_neur} spike sources, {n_syn} synapses, "
+               f"ring {depth} x {1 << nb} x {ncur + 2} slots")
+    top = (HDL_DIR / "templates" / "spikesim_top.v.tmpl").read_text()
+    top = top.replace("@@SUMMARY@@", summary).replace("@@MEM_DIR@@", mem_dir)
+    top = top.replace("@@PARAMS@@", "\n".join(f"        .{k}({v})," for k, v in params.items()))
+    (out / "spikesim_top.v").write_text(top)
+    core = [p for p in paths if p.name in RTL_FILES]
+    slb, plb = _bits(2 + ncur), _bits(len(pr_fields))
+    sys_params = {"NSRC": n_src, "SLB": slb, "PLB": plb, "FIFO_AW": int(fifo_aw),
+                  "HW_INFO0": n_neur | (n_src << 16),
+                  "HW_INFO1": params["MODEL"] | (ncur << 4) | (sb << 8) | (slb << 16) | (plb << 20) | (rb << 24)}
+    axi = (HDL_DIR / "templates" / "spikesim_axi_top.v.tmpl").read_text()
+    axi = axi.replace("@@SUMMARY@@", summary).replace("@@MEM_DIR@@", mem_dir)
+    axi = axi.replace("@@PARAMS@@", "\n".join(f"        .{k}({v})," for k, v in params.items()))
+    axi = axi.replace("@@SYS_PARAMS@@", "\n".join(f"        .{k}({v})," for k, v in sys_params.items()))
+    (out / "spikesim_axi_top.v").write_text(axi)
+    design = Design(out, params, pops_map, slots, model, [*core, out / "spikesim_top.v"],
+                    {"synapses": n_syn, "iext_events": len(iev), "source_events": len(sev), "ring_depth": depth},
+                    axi_sources=[*paths, out / "spikesim_axi_top.v"], sys_params=sys_params)
+    (out / "layout.json").write_text(json.dumps({"params": params, "pops": pops_map, "slots": slots, "model": model,
+                                                 "counts": design.counts}, indent=1))
+    return design
+
+
+def unpack_state(design: Design, words: list[int]) -> dict[str, np.ndarray]:
+    """Split state words (as read from the RTL, one per global neuron) into signed int64 fields."""
+    out = {}
+    for j, name in enumerate(design.state_fields()):
+        raw = np.array([(w >> (32 * j)) & 0xFFFFFFFF for w in words], np.int64)
+        out[name] = np.where(raw >= 1 << 31, raw - (1 << 32), raw)
+    return out

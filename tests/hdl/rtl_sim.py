@@ -1,0 +1,66 @@
+"""Run an emitted spikesim design under cocotb (Icarus or Verilator) and compare it with jax_fixed.
+
+``simulate(design, steps, sim)`` returns the RTL's spikes (per global index), final state words
+and saturation count; ``golden(net, steps)`` runs the same network on ``backend="jax_fixed"``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from spikesim.backends.verilog import Design, unpack_state
+
+HERE = Path(__file__).resolve().parent
+
+
+def max_cycles(design: Design) -> int:
+    """An upper bound on the clocks of one step (every source fires, 3 clocks per synapse), for time-outs."""
+    p, c = design.params, design.counts
+    return 64 + 2 * (c["iext_events"] + c["source_events"]) + p["N"] + 4 * (1 << p["SB"]) + 3 * c["synapses"]
+
+
+def simulate(design: Design, steps: int, sim: str = "icarus") -> dict:
+    """Build and run ``design`` for ``steps`` ticks; returns {"spikes": (steps, idx), "state": {...}, "sat": int}.
+
+    The design must have been emitted with ``mem_dir`` = its absolute directory (the simulation
+    runs elsewhere)."""
+    from spikesim.fpga.cosim import run_cocotb
+
+    result = design.out_dir / f"rtl_{sim}.json"
+    build_args = ["-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-Wno-UNUSEDSIGNAL"] if sim == "verilator" else []
+    run_cocotb(sim, design.sources, "spikesim_top", HERE / "core_bench.py", build_args=build_args,
+               build_root=design.out_dir / "sim_build",
+               extra_env={"SS_STEPS": str(steps), "SS_N": str(design.n_neurons), "SS_OUT": str(result),
+                          "SS_MAX_CYCLES": str(max_cycles(design)), "SS_LANES": str(2 + design.params["NCUR"])})
+    data = json.loads(result.read_text())
+    sp = np.array(data["spikes"], np.int64).reshape(-1, 2)
+    return {"spikes": (sp[:, 0], sp[:, 1]), "state": unpack_state(design, data["state"]), "sat": data["sat"]}
+
+
+def golden(net, steps: int, design: Design) -> dict:
+    """Run ``net`` on jax_fixed; spikes and final raw state in the design's global index space."""
+    res = net.run(steps * net.dt, backend="jax_fixed")
+    t_all, i_all = [], []
+    for name, (first, _n) in design.pops.items():
+        if name in res.spike_data:
+            t, i = res.spikes(name)
+            t_all.append(np.rint(t / net.dt).astype(np.int64))
+            i_all.append(i + first)
+    t, i = np.concatenate(t_all), np.concatenate(i_all)
+    order = np.lexsort((i, t))
+    state = {f: [] for f in design.state_fields()}
+    for name in design.slots:
+        raw = net._runner.population_state_raw(name)
+        n = design.pops[name][1]
+        cur = [ch for ch, s in enumerate(design.slots[name]) if s < design.params["NCUR"]]
+        for f in state:
+            if f.startswith("syn:"):
+                k = int(f[4:])
+                state[f].append(raw[f"syn:{cur[k]}"] if k < len(cur) else np.zeros(n, np.int64))
+            elif f == "refr" or f in raw:
+                state[f].append(raw[f])
+    return {"spikes": (t[order], i[order]), "state": {f: np.concatenate(v) for f, v in state.items()},
+            "sat": int(sum(res.info["saturation"].values())), "result": res}

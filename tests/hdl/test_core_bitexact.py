@@ -1,0 +1,138 @@
+"""Bit-exact: the emitted RTL (hdl/rtl/ss_core.v) against backend="jax_fixed".
+
+Random networks (LIF and Izhikevich; ExpCurrent, Delta and CurrentPulse synapses; random
+heterogeneous delays and weights; spike-source inputs and step currents) run for a few hundred
+steps on both; every spike (step and neuron), the final state of every neuron (every bit) and the
+saturation count must be equal.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from rtl_sim import golden, simulate
+
+import spikesim as ss
+from spikesim.backends.verilog import emit
+
+
+def random_network(kind: str, n: int, seed: int, rate_hz: float = 300.0, max_delay: int = 8,
+                   step_current: bool = True, dt: float = 0.1, saturate: bool = False,
+                   t_ref: float = 1.0, i_offset: float | ss.Uniform = 0.0) -> ss.Network:
+    """``n`` neurons in two populations (E, I) driven by a spike source; random delays 1..max_delay steps.
+    ``saturate`` (LIF): E's excitatory current starts near the top of Q16.16, so arrivals saturate."""
+    rng = np.random.default_rng(seed)
+    net = ss.Network(dt=dt, seed=seed)
+    n_e = (3 * n) // 4
+    if kind == "lif":
+        model = ss.LIF(tau_m=ss.Uniform(10.0, 30.0), v_rest=-65.0, v_thresh=-50.0, v_reset=-65.0, t_ref=t_ref,
+                       i_offset=i_offset)
+        syn_e, syn_i = ss.ExpCurrent(tau=1000.0 if saturate else 2.0, name="ie"), ss.ExpCurrent(tau=5.0, name="ii")
+        init = {"v": ss.Uniform(-65.0, -52.0), "ie": ss.Uniform(32700.0, 32767.0) if saturate else ss.Uniform(0.0, 2.0)}
+        w_in, w_e, w_i, w_delta = (20.0, 60.0), (5.0, 30.0), (-40.0, -5.0), (1.0, 6.0)
+    else:
+        model = ss.Izhikevich(a=ss.Uniform(0.02, 0.1), b=ss.Uniform(0.2, 0.25), c=ss.Uniform(-65.0, -50.0),
+                              d=ss.Uniform(2.0, 8.0), integrator="netm" if dt >= 0.5 else "euler", i_offset=i_offset)
+        syn_e, syn_i = ss.ExpCurrent(tau=2.0), ss.CurrentPulse()
+        init = {"v": ss.Uniform(-70.0, -60.0)}
+        w_in, w_e, w_i, w_delta = (5.0, 15.0), (1.0, 6.0), (-8.0, -1.0), (2.0, 6.0)
+    E = net.add_population("E", n_e, model, init=init)
+    I = net.add_population("I", n - n_e, model, init={"v": init["v"]})
+    n_src = max(4, n // 4)
+    steps = 400
+    times = rng.random(int(rate_hz * n_src * steps * dt / 1000.0)) * steps * dt
+    idx = rng.integers(0, n_src, times.size)
+    _, keep = np.unique(np.rint(times / dt).astype(int) * n_src + idx, return_index=True)
+    S = net.add_spike_source("S", n_src, times[keep], idx[keep])
+    delay = ss.Uniform(dt * 0.6, dt * (max_delay + 0.4))
+    for pre, post, syn, w, p in ((S, E, syn_e, w_in, 0.5), (S, I, syn_e, w_in, 0.5), (E, E, syn_e, w_e, 0.2),
+                                 (E, I, syn_e, w_e, 0.3), (I, E, syn_i, w_i, 0.4), (E, E, ss.Delta(), w_delta, 0.1)):
+        net.connect(pre, post, ss.FixedProbability(p), synapse=syn, weight=ss.Uniform(*w), delay=delay)
+    # identical synapses next to each other in the fan-out: the RTL's ring-write forwarding path
+    pre, post = np.repeat(np.arange(4), 3), np.repeat(rng.integers(0, n_e, 4), 3)
+    net.connect(E, E, ss.FromArrays(pre, post), synapse=syn_e, weight=rng.uniform(*w_e, pre.size),
+                delay=np.repeat(rng.integers(1, max_delay + 1, 4) * dt, 3), name="E->E dup")
+    if step_current:
+        net.add_step_current(E[: n_e // 2], times=[5.0, 20.0, 30.0], amplitudes=[18.0, 0.0, 25.0] if kind == "lif"
+                             else [4.0, 0.0, 8.0])
+        net.add_step_current(E[n_e // 4:], times=[10.0], amplitudes=[5.0] if kind == "lif" else [3.0])
+    for pop in (E, I, S):
+        net.record(pop, "spikes")
+    return net
+
+
+def compare(net: ss.Network, tmp_path, steps: int, sim: str) -> dict:
+    with pytest.warns(ss.DelayRoundingWarning):
+        design = emit(net.plan, tmp_path, mem_dir=f"{tmp_path}/")
+    gold = golden(net, steps, design)
+    rtl = simulate(design, steps, sim)
+    n = design.n_neurons
+    g_t, g_i = gold["spikes"]
+    r_t, r_i = rtl["spikes"]
+    order = np.lexsort((r_i, r_t))
+    r_t, r_i = r_t[order], r_i[order]
+    neur = g_i < n
+    assert neur.sum() > 0, "the network never fired: the test would prove nothing"
+    first = next((k for k in range(steps) if set(g_i[g_t == k]) != set(r_i[r_t == k])), None)
+    assert first is None, (f"step {first}: jax_fixed fired {sorted(g_i[g_t == first])}, "
+                           f"RTL {sorted(r_i[r_t == first])}")
+    np.testing.assert_array_equal(r_t, g_t)
+    np.testing.assert_array_equal(r_i, g_i)
+    for f, want in gold["state"].items():
+        np.testing.assert_array_equal(rtl["state"][f], want, err_msg=f"final state {f!r}")
+    assert rtl["sat"] == gold["sat"]
+    return {"spikes": int(neur.sum()), "design": design, "gold": gold}
+
+
+CASES = {  # name: (model, n, dt, seed, source rate (Hz), largest delay (steps), steps)
+    "lif-n8-busy": ("lif", 8, 0.1, 2, 800.0, 4, 300),
+    "lif-n48-d16": ("lif", 48, 0.1, 3, 300.0, 16, 300),
+    "izh-euler-n16": ("izh", 16, 0.1, 4, 300.0, 8, 400),
+    "izh-netm-n64-d20": ("izh", 64, 1.0, 5, 100.0, 20, 300),
+    "lif-tref0-ioffset": ("lif", 12, 0.1, 8, 300.0, 8, 300),
+    "izh-euler-ioffset": ("izh", 12, 0.1, 9, 200.0, 5, 300),
+}
+
+
+VARIANTS = {"lif-tref0-ioffset": {"t_ref": 0.0, "i_offset": ss.Uniform(0.0, 14.0)},
+            "izh-euler-ioffset": {"i_offset": ss.Uniform(0.0, 6.0), "step_current": False}}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bitexact_icarus(tmp_path, case):
+    kind, n, dt, seed, rate, delay, steps = CASES[case]
+    net = random_network(kind, n, seed=seed, rate_hz=rate, max_delay=delay, dt=dt, **VARIANTS.get(case, {}))
+    out = compare(net, tmp_path, steps, "icarus")
+    assert out["spikes"] > 2 * n
+
+
+BOTH = {  # run on every simulator (Verilator builds take ~20 s each, so only two)
+    "lif-n16-saturating": ("lif", 16, 0.1, 6, 600.0, 6, 300),
+    "izh-euler-n32": ("izh", 32, 0.1, 7, 300.0, 12, 300),
+}
+
+
+@pytest.mark.parametrize("case", list(BOTH))
+def test_bitexact_simulators(tmp_path, case, sim):
+    kind, n, dt, seed, rate, delay, steps = BOTH[case]
+    net = random_network(kind, n, seed=seed, rate_hz=rate, max_delay=delay, dt=dt, saturate=case.endswith("saturating"))
+    out = compare(net, tmp_path, steps, sim)
+    assert out["spikes"] > 2 * n
+    if case.endswith("saturating"):
+        assert out["gold"]["sat"] > 100, "the saturating case did not saturate"
+
+
+def test_a_one_lsb_weight_error_is_detected(tmp_path):
+    """The comparison can fail: one weight changed by one LSB in the RTL's memory image changes the final state."""
+    net = random_network("lif", 8, seed=2, rate_hz=800.0, max_delay=4)
+    with pytest.warns(ss.DelayRoundingWarning):
+        design = emit(net.plan, tmp_path, mem_dir=f"{tmp_path}/")
+    syn = (tmp_path / "syn.hex").read_text().splitlines()
+    p = design.params
+    shift = p["NB"] + p["CB"] + p["RB"]
+    word = int(syn[0], 16)
+    syn[0] = f"{word + (1 << shift):0{len(syn[0])}x}"   # weight + 1 LSB (2^-16 mV) on the first synapse
+    (tmp_path / "syn.hex").write_text("\n".join(syn) + "\n")
+    gold = golden(net, 200, design)
+    rtl = simulate(design, 200, "icarus")
+    assert any(not np.array_equal(rtl["state"][f], gold["state"][f]) for f in gold["state"])
