@@ -33,6 +33,11 @@ def save_raster(res: ss.Result, names: list[str], out: Path, filename: str, titl
     for ax, name in zip(axes[:, 0], names):
         ss.plot.raster(res, name, ax=ax, markersize=0.5)
     fig.suptitle(title)
+    return save_figure(fig, out, filename)
+
+
+def save_figure(fig, out: Path, filename: str) -> Path:
+    """Lay out ``fig``, write it to ``out/filename`` (creating ``out``) and close it."""
     fig.tight_layout()
     out.mkdir(parents=True, exist_ok=True)
     path = out / filename

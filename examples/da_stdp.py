@@ -34,7 +34,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import DEFAULT_OUT
+from _common import DEFAULT_OUT, save_figure
 
 import spikesim as ss
 
@@ -141,11 +141,7 @@ def main(argv: list[str] | None = None) -> dict:
     ax2.set_xlabel("excitatory weight (other synapses)")
     ax2.set_ylabel("synapses")
     fig.suptitle(f"DA-modulated STDP (Izhikevich 2007), {duration / 1000:g} s, seed {args.seed}\n{summary}", fontsize=8)
-    fig.tight_layout()
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / ("da_stdp_no_reward.png" if args.no_reward else "da_stdp.png")
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    path = save_figure(fig, args.out, ("da_stdp_no_reward.png" if args.no_reward else "da_stdp.png"))
     print(f"DA-STDP {summary}")
     print(f"{duration / 1000:g} s simulated in {r['wall_s']:.1f} s; figure: {path}")
     return {**r, "figure": path}

@@ -35,7 +35,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import DEFAULT_OUT
+from _common import DEFAULT_OUT, save_figure
 
 import spikesim as ss
 
@@ -140,11 +140,7 @@ def main(argv: list[str] | None = None) -> dict:
     ax2.set_xlabel("time (s)")
     ax2.set_ylabel("neuron")
     fig.suptitle(f"Polychronization (Izhikevich 2006), {duration / 1000:g} s, seed {args.seed}\n{summary}", fontsize=9)
-    fig.tight_layout()
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "polychronization.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    path = save_figure(fig, args.out, "polychronization.png")
     print(f"Polychronization: {summary}")
     print(f"{duration / 1000:g} s simulated in {r['wall_s']:.1f} s; figure: {path}")
     return {**r, "figure": path}

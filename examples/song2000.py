@@ -24,7 +24,7 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import parse_args
+from _common import parse_args, save_figure
 
 import spikesim as ss
 
@@ -98,11 +98,7 @@ def main(argv: list[str] | None = None) -> dict:
     summary = (f"w > 0.9 gmax: {r['frac_high']:.3f}, w < 0.1 gmax: {r['frac_low']:.3f}, mean w/gmax {r['mean']:.3f}, "
                f"output rate {r['rate']:.2f} Hz")
     fig.suptitle(f"Song, Miller & Abbott 2000 ({args.duration / 1000:g} s, seed {args.seed})\n{summary}", fontsize=9)
-    fig.tight_layout()
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "song2000.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    path = save_figure(fig, args.out, "song2000.png")
     print(f"Song 2000 STDP: {summary}; U-shaped: {is_u_shaped(r['hist'])} (10-bin histogram {r['hist'].tolist()})")
     print(f"{args.duration / 1000:g} s simulated in {r['wall_s']:.1f} s; figure: {path}")
     return {**r, "figure": path}

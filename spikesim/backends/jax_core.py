@@ -140,7 +140,7 @@ def push(ring: jax.Array, t, spiked: jax.Array, code: jax.Array, weight: jax.Arr
     count = jnp.sum(spiked, dtype=jnp.int32)
 
     def every_row(ring):
-        w = jnp.where(spiked[:, None], weight[:n], 0.0)
+        w = jnp.where(spiked[:, None], weight[:n], jnp.zeros((), ring.dtype))
         flat = (code[:n] + base) % (depth * width)
         return ring.at[flat.ravel()].add(w.ravel(), mode="promise_in_bounds")
 

@@ -19,7 +19,7 @@ The results do not depend on the chunking or on the spike-buffer size.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import jax
 import jax.numpy as jnp
@@ -31,47 +31,11 @@ from ..network import Record
 from ..plan import Plan
 from ..result import Result
 from ..values import SpecError
-from .jax_core import build_layout, deliver, step_keys, stream_key
+from .jax_core import build_layout, deliver, push, step_keys, stream_key
+from .jax_record import RecSpec, empty_buffer, read_buffer, set_row, source_spikes, write_state
 
 MAX_CHUNK = 20000
 CHUNK_BYTES = 256 * 2**20
-
-
-@dataclass(frozen=True)
-class RecSpec:
-    """A recording in the runner's terms (hashable)."""
-
-    kind: str  # "spikes" | "state"
-    pop: int
-    var: str
-    every: int
-    name: str
-
-
-def push_int(ring, t, spiked, code, weight, size: int, depth: int, width: int):
-    """Add the fan-out of the neurons that fired to the int32 ring; returns (ring, count).
-
-    The adds are exact (``fixed.quantize_plan`` proved that no ring entry can overflow),
-    so the order of the scatter does not matter. More than ``size`` spikes take the
-    masked all-rows path; nothing is dropped."""
-    n = spiked.shape[0]
-    base = (t % depth) * width
-    count = jnp.sum(spiked, dtype=jnp.int32)
-
-    def every_row(ring):
-        w = jnp.where(spiked[:, None], weight[:n], jnp.zeros((), ring.dtype))
-        flat = (code[:n] + base) % (depth * width)
-        return ring.at[flat.ravel()].add(w.ravel(), mode="promise_in_bounds")
-
-    if size >= n:
-        return every_row(ring), count
-
-    def fired_rows(ring):
-        idx = jnp.nonzero(spiked, size=size, fill_value=n)[0]
-        flat = (code[idx] + base) % (depth * width)
-        return ring.at[flat.ravel()].add(weight[idx].ravel(), mode="promise_in_bounds")
-
-    return jax.lax.cond(count > size, every_row, fired_rows, ring), count
 
 
 class JaxFixedRunner:
@@ -174,7 +138,7 @@ class JaxFixedRunner:
                 step_keys(keys[k], t0, T)) for k in poisson}
             noise = {k: [jax.vmap(lambda key, k=k: jax.random.normal(key, (pops[k].n,), jnp.float32))(
                 step_keys(key, t0, T)) for key in ks] for k, ks in noise_keys.items()}
-            bufs = [_empty_buffer(r, T, pops) for r in recs]
+            bufs = [empty_buffer(r, T, pops, {}, jnp.int32) for r in recs]
             sats = jnp.zeros(len(pops), jnp.int64)
             fallbacks = jnp.zeros(len(lay.groups), jnp.int32)
             peaks = jnp.zeros(len(lay.groups), jnp.int32)
@@ -189,14 +153,13 @@ class JaxFixedRunner:
                     i_ext, s = self._external_current(k, t, [z[i] for z in noise[k]], sats[k])
                     arrived[k], new_pops[k], spikes[k], s = self._step_pop(k, state["pops"][k], row, i_ext, s)
                     sats = sats.at[k].set(s)
-                bufs = [_write_state(b, r, arrived, t, t0) if r.kind == "state" else b for b, r in zip(bufs, recs)]
+                bufs = [write_state(b, r, arrived, {}, t, t0, {}) if r.kind == "state" else b for b, r in zip(bufs, recs)]
                 for g_i, g in enumerate(lay.groups):
-                    ring, count = push_int(ring, t, spikes[g.pop], tables["code"][g.pop], state["weights"][g.pop],
+                    ring, count = push(ring, t, spikes[g.pop], tables["code"][g.pop], state["weights"][g.pop],
                                            size[g.pop], lay.depth, lay.width)
                     fallbacks = fallbacks.at[g_i].add((count > size[g.pop]).astype(jnp.int32))
                     peaks = peaks.at[g_i].max(count)
-                bufs = [jax.lax.dynamic_update_slice(b, jnp.packbits(spikes[r.pop])[None], (i, jnp.int32(0)))
-                        if r.kind == "spikes" else b for b, r in zip(bufs, recs)]
+                bufs = [set_row(b, i, jnp.packbits(spikes[r.pop])) if r.kind == "spikes" else b for b, r in zip(bufs, recs)]
                 return {"ring": ring, "pops": new_pops, "weights": state["weights"]}, bufs, sats, fallbacks, peaks
 
             return jax.lax.fori_loop(0, n, body, (state, bufs, sats, fallbacks, peaks))
@@ -228,16 +191,6 @@ class JaxFixedRunner:
         cap = int(max(16, min(MAX_CHUNK, CHUNK_BYTES // per_step)))
         return min(cap, 1 << max(0, int(n_steps - 1).bit_length()))
 
-    def _sources(self, t0: int, T: int) -> dict:
-        out = {}
-        for k, p in enumerate(self.plan.pops):
-            if p.kind == "spike_source":
-                lo, hi = np.searchsorted(p.spike_steps, [t0, t0 + T])
-                dense = np.zeros((T, p.n), bool)
-                dense[p.spike_steps[lo:hi] - t0, p.spike_idx[lo:hi]] = True
-                out[k] = jnp.asarray(dense)
-        return out
-
     def run(self, n_steps: int, records: list[Record], progress: bool = False,
             chunk_steps: int | None = None, spike_buffer: int | None = None, controls: dict | None = None) -> Result:
         """Simulate ``n_steps`` more steps. ``controls`` (plasticity switches, rewards) has no effect:
@@ -258,7 +211,7 @@ class JaxFixedRunner:
         while self.step < t_end:
             n = min(T, t_end - self.step)
             key = (T, tuple(self.buffer[g.pop] for g in self.layout.groups), recs)
-            args = (self.state, self.tables, jnp.int32(self.step), jnp.int32(n), self._sources(self.step, T))
+            args = (self.state, self.tables, jnp.int32(self.step), jnp.int32(n), source_spikes(self.plan, self.step, T))
             if key not in self._compiled:
                 t_c = time.perf_counter()
                 self._compiled[key] = self._make_chunk(T, key[1], recs).lower(*args).compile()
@@ -269,7 +222,7 @@ class JaxFixedRunner:
             fallbacks, peaks = np.asarray(fallbacks), np.asarray(peaks)
             info["loop_s"] += time.perf_counter() - t_l
             for c, b, r in zip(collected, bufs, recs):
-                c.append(_read_buffer(b, r, self.step, n))
+                c.append(read_buffer(b, r, self.step, n))
             sat_total += np.asarray(sats)
             info["fallback_steps"] += int(fallbacks.sum())
             for g_i, g in enumerate(self.layout.groups):  # grow a buffer that overflowed in > 1% of the steps
@@ -327,29 +280,3 @@ class JaxFixedRunner:
     def weights(self, name: str) -> np.ndarray:
         """The quantised weights of a projection (float64, in the synapse's unit)."""
         return F.to_float(self.fplan.weights[name], F.WEIGHT)
-
-
-# ------------------------------------------------------------------ helpers
-def _empty_buffer(r: RecSpec, T: int, pops):
-    if r.kind == "spikes":
-        return jnp.zeros((T, (pops[r.pop].n + 7) // 8), jnp.uint8)
-    return jnp.zeros((T // r.every + 2, pops[r.pop].n), jnp.int32)
-
-
-def _write_state(buf, r: RecSpec, pops: list, t, t0):
-    """Record the value at the start of step t into slot ceil((t - first) / every) (see jax_float)."""
-    first = (t0 + r.every - 1) // r.every * r.every
-    slot = jnp.clip((t - first + r.every - 1) // r.every, 0, buf.shape[0] - 1).astype(jnp.int32)
-    st = pops[r.pop]
-    val = st["syn"][int(r.var[4:])] if r.var.startswith("syn:") else st[r.var]
-    return jax.lax.dynamic_update_slice(buf, val[None], (slot, jnp.int32(0)))
-
-
-def _read_buffer(buf, r: RecSpec, t0: int, n: int):
-    if r.kind == "spikes":
-        rows, cols = np.nonzero(buf[:n])
-        bit_rows, bits = np.nonzero(np.unpackbits(buf[rows, cols][:, None], axis=1))
-        return rows[bit_rows].astype(np.int64) + t0, cols[bit_rows].astype(np.int64) * 8 + bits
-    first = -(-t0 // r.every) * r.every
-    steps = np.arange(first, t0 + n, r.every, dtype=np.int64)
-    return steps, np.asarray(buf[: steps.size])

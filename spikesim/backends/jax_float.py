@@ -20,7 +20,6 @@ spikes do not depend on the chunking.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
@@ -33,20 +32,10 @@ from ..plan import Plan
 from ..result import Result
 from . import jax_plastic, native
 from .jax_core import build_layout, deliver, push, step_keys, stream_key
+from .jax_record import RecSpec, empty_buffer, read_buffer, set_row, source_spikes, write_state
 
 CHUNK_BYTES = 256 * 2**20
 MAX_CHUNK = 20000
-
-
-@dataclass(frozen=True)
-class RecSpec:
-    """A recording, in the runner's terms (hashable)."""
-
-    kind: str  # "spikes" | "state" | "weights"
-    pop: int
-    var: str
-    every: int
-    name: str
 
 
 class JaxRunner:
@@ -196,7 +185,7 @@ class JaxRunner:
                 step_keys(keys[k], t0, T)) for k in poisson}
             noise = {k: [jax.vmap(lambda key, k=k: jax.random.normal(key, (pops[k].n,), self.dtype))(step_keys(key, t0, T))
                          for key in ks] for k, ks in noise_keys.items()}
-            bufs = [_empty_buffer(r, T, pops, self.slots, self.dtype) for r in recs]
+            bufs = [empty_buffer(r, T, pops, self.slots, self.dtype) for r in recs]
             fallbacks = jnp.zeros(n_groups + 2 * len(self.plastic), jnp.int32)
             peaks = jnp.zeros(n_groups + 2 * len(self.plastic), jnp.int32)
 
@@ -207,7 +196,7 @@ class JaxRunner:
                 arrived = [self._arrive(k, st, row) if p.kind == "neurons" else st
                            for k, (p, st) in enumerate(zip(pops, state["pops"]))]
                 # states are recorded after the arrivals, like Brian2's StateMonitor at the start of a step
-                bufs = [_write_state(b, r, arrived, state["weights"], t, t0, self.slots) if r.kind != "spikes" else b
+                bufs = [write_state(b, r, arrived, state["weights"], t, t0, self.slots) if r.kind != "spikes" else b
                         for b, r in zip(bufs, recs)]
                 new_pops, spikes = [], []
                 for k, p in enumerate(pops):
@@ -229,7 +218,7 @@ class JaxRunner:
                                        size[g.pop], lay.depth, lay.width)
                     fallbacks = fallbacks.at[g_i].add((count > size[g.pop]).astype(jnp.int32))
                     peaks = peaks.at[g_i].max(count)
-                bufs = [_set_row(b, i, jnp.packbits(spikes[r.pop])) if r.kind == "spikes" else b
+                bufs = [set_row(b, i, jnp.packbits(spikes[r.pop])) if r.kind == "spikes" else b
                         for b, r in zip(bufs, recs)]
                 mods = [_modulator_step(m, x, spikes, controls["mods"][j][i])
                         for j, (m, x) in enumerate(zip(plan.modulators, state["mods"]))]
@@ -283,16 +272,6 @@ class JaxRunner:
                 out.append(RecSpec(kind, k, var, r.every, r.target))
         return tuple(out)
 
-    def _sources(self, t0: int, T: int) -> dict:
-        out = {}
-        for k, p in enumerate(self.plan.pops):
-            if p.kind == "spike_source":
-                lo, hi = np.searchsorted(p.spike_steps, [t0, t0 + T])
-                dense = np.zeros((T, p.n), bool)
-                dense[p.spike_steps[lo:hi] - t0, p.spike_idx[lo:hi]] = True
-                out[k] = jnp.asarray(dense)
-        return out
-
     def run(self, n_steps: int, records: list[Record], progress: bool = False,
             chunk_steps: int | None = None, spike_buffer: int | None = None, controls: dict | None = None) -> Result:
         if controls is not None:
@@ -314,7 +293,7 @@ class JaxRunner:
         while self.step < t_end:
             n = min(T, t_end - self.step)
             key = (T, tuple(self.buffer[g.pop] for g in self.layout.groups), recs, tuple(sorted(self.buffer.items(), key=str)))
-            args = (self.state, self.tables, jnp.int32(self.step), jnp.int32(n), self._sources(self.step, T),
+            args = (self.state, self.tables, jnp.int32(self.step), jnp.int32(n), source_spikes(self.plan, self.step, T),
                     self._controls(self.step, T, n))
             if key not in self._compiled:
                 t_c = time.perf_counter()
@@ -327,7 +306,7 @@ class JaxRunner:
             fallbacks, peaks = np.asarray(fallbacks), np.asarray(peaks)
             info["loop_s"] += time.perf_counter() - t_l
             for c, b, r in zip(collected, bufs, recs):
-                c.append(_read_buffer(b, r, self.step, n, self.plan.pops[r.pop].n))
+                c.append(read_buffer(b, r, self.step, n))
             info["fallback_steps"] += int(fallbacks.sum())
             self._adapt_buffers(fallbacks, peaks, n)
             self.state = state
@@ -446,54 +425,3 @@ def _modulator_step(m, value, spikes: list, given):
     for pop, idx, gain in m.sources:
         value = value + gain * jnp.sum(spikes[pop][idx], dtype=value.dtype)
     return value
-
-
-def _n_records(r: RecSpec, T: int) -> int:
-    return T // r.every + 2
-
-
-def _empty_buffer(r: RecSpec, T: int, pops, slots, dtype):
-    if r.kind == "spikes":
-        return jnp.zeros((T, (pops[r.pop].n + 7) // 8), jnp.uint8)
-    width = pops[r.pop].n if r.kind == "state" else slots[r.name][1].size
-    return jnp.zeros((_n_records(r, T), width), dtype)
-
-
-def _write_state(buf, r: RecSpec, pops: list, weights: dict, t, t0, slots):
-    """Record the value at the start of step t into slot ceil((t - first) / every).
-
-    Every step writes; the last write into a slot comes from the step that is a
-    multiple of ``every``, so no branch is needed (see ``_read_buffer``)."""
-    first = (t0 + r.every - 1) // r.every * r.every
-    slot = jnp.clip((t - first + r.every - 1) // r.every, 0, buf.shape[0] - 1)
-    if r.kind == "state":
-        return _set_row(buf, slot, _state_var(pops[r.pop], r.var))
-    s, flat = slots[r.name]
-
-    def write(b):
-        return _set_row(b, slot, weights[s].ravel()[flat])
-
-    return jax.lax.cond(t % r.every == 0, write, lambda b: b, buf)
-
-
-def _set_row(buf, row, values):
-    """``buf[row] = values`` (int32 indices, also under ``jax.enable_x64``)."""
-    return jax.lax.dynamic_update_slice(buf, values[None], (jnp.asarray(row, jnp.int32), jnp.int32(0)))
-
-
-def _state_var(st: dict, var: str):
-    """A population state variable, or a synaptic channel given as ``"syn:<index>"``."""
-    if var.startswith("syn:"):
-        return st["syn"][int(var[4:])]
-    return st[var]
-
-
-def _read_buffer(buf, r: RecSpec, t0: int, n: int, size: int):
-    """The recorded steps and values of one chunk, as numpy."""
-    if r.kind == "spikes":  # unpack only the bytes that hold a spike; row-major, so sorted by time
-        rows, cols = np.nonzero(buf[:n])
-        bit_rows, bits = np.nonzero(np.unpackbits(buf[rows, cols][:, None], axis=1))
-        return rows[bit_rows].astype(np.int64) + t0, cols[bit_rows].astype(np.int64) * 8 + bits
-    first = -(-t0 // r.every) * r.every
-    steps = np.arange(first, t0 + n, r.every, dtype=np.int64)
-    return steps, np.asarray(buf[: steps.size])
