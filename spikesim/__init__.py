@@ -4,6 +4,7 @@ Units everywhere: time in ms, voltage in mV, rates in Hz.
 """
 
 from . import eprop, fixed, plot
+from .batch import run_batch
 from .connectivity import AllToAll, FixedInDegree, FixedProbability, FromArrays, OneToOne
 from .fixed import QuantizationReport, quantize_plan
 from .lower import DelayRoundingWarning, lower
@@ -13,6 +14,7 @@ from .plan import Plan
 from .plasticity import STDP, Modulator, ThreeFactor, TripletSTDP, da_stdp, pair_window, spnet_stdp
 from .result import Result
 from .synapses import CurrentPulse, Delta, ExpConductance, ExpCurrent
+from .tripartite import GChIAstrocyte, Tripartite, TripartiteSynapse
 from .values import Normal, SpecError, Uniform
 
 __version__ = "0.1.0"
@@ -30,6 +32,7 @@ __all__ = [
     "FixedInDegree",
     "FixedProbability",
     "FromArrays",
+    "GChIAstrocyte",
     "Izhikevich",
     "Modulator",
     "Network",
@@ -45,6 +48,8 @@ __all__ = [
     "SpecError",
     "StepCurrent",
     "ThreeFactor",
+    "Tripartite",
+    "TripartiteSynapse",
     "TripletSTDP",
     "Uniform",
     "da_stdp",
@@ -54,5 +59,6 @@ __all__ = [
     "pair_window",
     "plot",
     "quantize_plan",
+    "run_batch",
     "spnet_stdp",
 ]

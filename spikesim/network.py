@@ -20,6 +20,7 @@ from .connectivity import CONNECTOR_TYPES, Connector
 from .neurons import NEURON_TYPES, NeuronModel
 from .plasticity import Modulator, check_rule
 from .synapses import SYNAPSE_TYPES, Delta, Synapse
+from .tripartite import GChIAstrocyte, Tripartite, TripartiteSynapse
 from .values import SpecError, Value, check_finite, check_int, check_shape, is_distribution
 
 if TYPE_CHECKING:
@@ -165,6 +166,7 @@ class Network:
     currents: list = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
     modulators: dict[str, Modulator] = field(default_factory=dict)
+    tripartites: dict[str, Tripartite] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_finite("dt", self.dt)
@@ -186,7 +188,8 @@ class Network:
     def _check_name(self, name: str) -> None:
         if not isinstance(name, str) or not name or "/" in name:
             raise SpecError(f"name={name!r} must be a non-empty string without '/'")
-        if name in self.populations or name in self.projections or name in self.modulators:
+        if name in self.populations or name in self.projections or name in self.modulators \
+                or name in self.tripartites:
             raise SpecError(f"name={name!r} is already used in this network")
 
     @staticmethod
@@ -378,6 +381,24 @@ class Network:
         self.modulators[name] = mod
         return mod
 
+    def add_tripartite(self, name: str, pre: Target, astrocyte_of, i_bias, pre_index=None,
+                       synapse: TripartiteSynapse | None = None, astrocyte: GChIAstrocyte | None = None,
+                       init: dict[str, float] | None = None) -> Tripartite:
+        """Tripartite synapses (De Pittà / Stimberg et al. 2018, see :mod:`spikesim.tripartite`) driven
+        by the spikes of ``pre``: synapse k listens to neuron ``pre_index[k]`` of ``pre`` (default: the
+        one neuron of ``pre``, or neuron k) and to the G-ChI astrocyte ``astrocyte_of[k]`` (-1: none),
+        whose exogenous IP3 drive goes towards ``i_bias[j]`` (µM). ``net.record(tri, "u_S")`` records
+        a variable; ``Result.state(name, var)`` returns it and ``Result.spikes(name + ".astrocytes")``
+        the gliotransmitter releases. The synapses drive no neuron (their output is ``Y_S``), so they
+        are integrated in float64 from the presynaptic spikes after each run."""
+        self._check_open()
+        self._check_name(name)
+        pre = self._target(pre, "pre", neurons_only=False)
+        tri = Tripartite(name, pre, astrocyte_of, i_bias, pre_index, synapse, astrocyte, init)
+        tri.check_dt(self.dt)
+        self.tripartites[name] = tri
+        return tri
+
     def reward(self, modulator: Modulator | str, amount: float, at: float | None = None) -> None:
         """Add ``amount`` to a dynamic modulator at time ``at`` (ms; default: the start of the next
         run). Call it between runs, e.g. to deliver a reward computed from the last run's spikes."""
@@ -398,6 +419,10 @@ class Network:
         """Record ``var`` of a population (``"spikes"`` or a state variable such as ``"v"``) or
         the ``"weights"`` of a projection, every ``every`` steps (state and weights only)."""
         every = check_int("every", every, minimum=1)
+        if isinstance(target, Tripartite) or (isinstance(target, str) and target in self.tripartites):
+            tri = self.tripartites[target if isinstance(target, str) else target.name]
+            tri.record(var, every)
+            return Record(tri.name, var, every)
         if isinstance(target, Projection) or (isinstance(target, str) and target in self.projections):
             proj = self.projections[target] if isinstance(target, str) else target
             if var != "weights":
@@ -449,16 +474,7 @@ class Network:
         """
         if backend not in BACKENDS:
             raise SpecError(f"backend={backend!r} is unknown; available: {', '.join(BACKENDS)}")
-        check_finite("duration", duration)
-        n_steps = round(duration / self.dt)
-        if duration <= 0 or not math.isclose(n_steps * self.dt, duration, rel_tol=1e-9, abs_tol=1e-9):
-            raise SpecError(f"duration={duration} must be a positive multiple of dt={self.dt} ms")
-        if chunk is not None:
-            check_finite("chunk", chunk)
-            if chunk < self.dt:
-                raise SpecError(f"chunk={chunk} must be at least one step (dt={self.dt} ms)")
-        if spike_buffer is not None:
-            spike_buffer = check_int("spike_buffer", spike_buffer, minimum=1)
+        n_steps, chunk_steps, spike_buffer = self._run_args(duration, chunk, spike_buffer)
         plan = self.plan
         if self._runner is not None and self._backend != backend:
             raise SpecError(f"backend={backend!r}: this network already runs on {self._backend!r}; "
@@ -471,12 +487,35 @@ class Network:
 
             self._runner = make_runner(backend, plan, native=native)
             self._backend = backend
-        chunk_steps = None if chunk is None else max(1, round(chunk / self.dt))
         extra = {}
         if plan.modulators or any(p.rule is not None for p in plan.projs):
             extra["controls"] = self._controls(n_steps)
-        return self._runner.run(n_steps, records=list(self.records), progress=progress,
-                                chunk_steps=chunk_steps, spike_buffer=spike_buffer, **extra)
+        records = list(self.records)
+        sources = {tri.pre.population.name for tri in self.tripartites.values()}
+        records += [Record(s, "spikes", 1) for s in sorted(sources) if Record(s, "spikes", 1) not in records]
+        start = round(self.t / self.dt)
+        res = self._runner.run(n_steps, records=records, progress=progress,
+                               chunk_steps=chunk_steps, spike_buffer=spike_buffer, **extra)
+        if self.tripartites:
+            from .tripartite import advance_network
+
+            advance_network(self, res, start, n_steps, drop=[r.target for r in records[len(self.records):]])
+        return res
+
+    def _run_args(self, duration: float, chunk: float | None, spike_buffer: int | None) -> tuple:
+        """Validate a run's arguments: (steps, chunk in steps or None, spike buffer or None)."""
+        check_finite("duration", duration)
+        n_steps = round(duration / self.dt)
+        if duration <= 0 or not math.isclose(n_steps * self.dt, duration, rel_tol=1e-9, abs_tol=1e-9):
+            raise SpecError(f"duration={duration} must be a positive multiple of dt={self.dt} ms")
+        if chunk is not None:
+            check_finite("chunk", chunk)
+            if chunk < self.dt:
+                raise SpecError(f"chunk={chunk} must be at least one step (dt={self.dt} ms)")
+        if spike_buffer is not None:
+            spike_buffer = check_int("spike_buffer", spike_buffer, minimum=1)
+        chunk_steps = None if chunk is None else max(1, round(chunk / self.dt))
+        return n_steps, chunk_steps, spike_buffer
 
     def _controls(self, n_steps: int) -> dict:
         """What may change between runs: plasticity switches and scheduled rewards (consumed)."""

@@ -52,9 +52,11 @@ class Layout:
     groups: tuple[Group, ...]
 
 
-def build_layout(plan: Plan) -> tuple[Layout, dict, dict]:
+def build_layout(plan: Plan, at_least: Layout | None = None) -> tuple[Layout, dict, dict]:
     """Return the static layout, the fan-out tables (numpy), and, per projection, the
-    flat positions of its synapses in its group's table (plan order)."""
+    flat positions of its synapses in its group's table (plan order). ``at_least``: a
+    layout whose ring depth and table widths ``K`` this one must reach (padding), so that
+    the networks of a batch share one layout."""
     offsets, col = [], 0
     for p in plan.pops:
         offs = []
@@ -64,7 +66,8 @@ def build_layout(plan: Plan) -> tuple[Layout, dict, dict]:
         offsets.append(tuple(offs))
     width = col + 1
     trash = col
-    depth = plan.max_delay()
+    depth = plan.max_delay() if at_least is None else max(plan.max_delay(), at_least.depth)
+    min_k = {} if at_least is None else {g.pop: g.k for g in at_least.groups}
     if 2 * depth * width >= 2**31:
         raise SpecError(f"the delay ring needs {depth} x {width} entries, more than int32 indexing allows; "
                         "reduce the largest delay or the network size")
@@ -80,7 +83,7 @@ def build_layout(plan: Plan) -> tuple[Layout, dict, dict]:
         for p in projs:
             flat_pos.append(_row_positions(p, counts))
             counts += np.bincount(p.pre_idx, minlength=pop.n)
-        k = max(1, int(counts.max()) if counts.size else 1)
+        k = max(1, int(counts.max()) if counts.size else 1, min_k.get(s, 1))
         code = np.full((pop.n + 1) * k, 1 * width + trash, dtype=np.int32)
         wt = np.zeros((pop.n + 1) * k, dtype=np.float64)
         for p, pos in zip(projs, flat_pos):
@@ -129,11 +132,13 @@ def step_keys(key: jax.Array, t0, count: int) -> jax.Array:
 
 
 def push(ring: jax.Array, t, spiked: jax.Array, code: jax.Array, weight: jax.Array,
-         size: int, depth: int, width: int) -> tuple[jax.Array, jax.Array]:
+         size: int, depth: int, width: int, exact: bool = True) -> tuple[jax.Array, jax.Array]:
     """Scatter-add the fan-out of the neurons that fired into the ring; returns (ring, count).
 
     With more than ``size`` spikes in the step, the exact fallback pushes every row
-    (masked by ``spiked``): nothing is dropped, the step is only slower.
+    (masked by ``spiked``): nothing is dropped, the step is only slower. ``exact=False``
+    leaves the fallback out (under ``vmap`` a ``lax.cond`` would run both branches every
+    step): the caller must then check ``count <= size`` and re-run the step otherwise.
     """
     n = spiked.shape[0]
     base = (t % depth) * width
@@ -152,6 +157,8 @@ def push(ring: jax.Array, t, spiked: jax.Array, code: jax.Array, weight: jax.Arr
         flat = (code[idx] + base) % (depth * width)
         return ring.at[flat.ravel()].add(weight[idx].ravel(), mode="promise_in_bounds")
 
+    if not exact:
+        return fired_rows(ring), count
     return jax.lax.cond(count > size, every_row, fired_rows, ring), count
 
 

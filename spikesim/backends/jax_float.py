@@ -31,7 +31,7 @@ from ..network import Record
 from ..plan import Plan
 from ..result import Result
 from . import jax_plastic, native
-from .jax_core import build_layout, deliver, push, step_keys, stream_key
+from .jax_core import Layout, build_layout, deliver, push, step_keys, stream_key
 from .jax_record import RecSpec, empty_buffer, read_buffer, set_row, source_spikes, write_state
 
 CHUNK_BYTES = 256 * 2**20
@@ -41,9 +41,9 @@ MAX_CHUNK = 20000
 class JaxRunner:
     """Holds the device state of one network between runs."""
 
-    def __init__(self, plan: Plan, native: bool | None = None) -> None:
+    def __init__(self, plan: Plan, native: bool | None = None, layout: Layout | None = None) -> None:
         self.plan = plan
-        self.layout, tables, self.slots = build_layout(plan)
+        self.layout, tables, self.slots = build_layout(plan, layout)
         check_memory("the JAX state of this network", device_bytes(self.layout, tables, plan), _device_memory())
         # passed to the compiled chunk as arguments, never baked into it as constants
         self.plastic, ptables = jax_plastic.build_plastic(plan, self.slots, {s: t["weight"].size for s, t in tables.items()})
@@ -59,37 +59,16 @@ class JaxRunner:
             self._setup(plan, tables)
 
     def _setup(self, plan: Plan, tables: dict) -> None:
-        self.coef = []
-        self.inputs = []
-        for p in plan.pops:
-            if p.kind != "neurons":
-                self.coef.append(None)
-                self.inputs.append(None)
-                continue
-            c = p.model.coefficients(p.params, p.channels, plan.dt)
-            self.coef.append(jax.tree.map(self._to_device, c))
-            self.inputs.append(self._input_tables(p))
+        self.trial = jax.tree.map(self._to_device, trial_values(plan))
         self.state = self._initial_state(tables)
         self.step = 0
         self.buffer = {g.pop: min(g.n, 32) for g in self.layout.groups}
-        for ps in self.plastic:  # rows with arriving spikes, columns of post spikes
+        for ps in self.plastic:  # spikes per step (pre), synapses of post spikes (jax_plastic)
             self.buffer[("pre", ps.name)] = min(ps.n_pre, 32)
-            self.buffer[("post", ps.name)] = min(ps.n_post, 32)
+            self.buffer[("post", ps.name)] = min(ps.n_syn, 256)
         self.plastic_on = {ps.name: True for ps in self.plastic}
         self.rewards: list[tuple[str, int, float]] = []
         self._compiled: dict = {}
-
-    # ---------------------------------------------------------------- set-up
-    def _input_tables(self, p) -> dict:
-        def mask(idx):
-            m = np.zeros(p.n)
-            m[idx] = 1.0
-            return jnp.asarray(m, self.dtype)
-
-        steps = [(mask(c.idx), jnp.asarray(c.steps, jnp.int32), jnp.asarray(c.amps, self.dtype))
-                 for c in p.step_currents]
-        noise = [(mask(c.idx), float(c.mean), float(c.std)) for c in p.noise]
-        return {"steps": steps, "noise": noise}
 
     def _initial_state(self, tables) -> dict:
         pops = []
@@ -134,9 +113,10 @@ class JaxRunner:
                 st["pulse"] = st["pulse"] + seg
         return st
 
-    def _advance(self, k: int, st: dict, i_ext):
-        """Integrate, threshold and reset population k (phases 2-3); returns (state, spiked)."""
-        p, c = self.plan.pops[k], self.coef[k]
+    def _advance(self, k: int, st: dict, i_ext, c: dict):
+        """Integrate, threshold and reset population k (phases 2-3) with coefficients ``c``;
+        returns (state, spiked)."""
+        p = self.plan.pops[k]
         model = p.model
         vs = {var: st[var] for var in model.state_vars}
         active = None
@@ -156,8 +136,8 @@ class JaxRunner:
                       for x, syn in zip(st["syn"], p.channels)]
         return out, spiked
 
-    def _external_current(self, k: int, t, noise_row):
-        p, inp = self.plan.pops[k], self.inputs[k]
+    def _external_current(self, k: int, t, noise_row, inp: dict):
+        p = self.plan.pops[k]
         i_ext = jnp.zeros(p.n, self.dtype)
         for m, steps, amps in inp["steps"]:
             j = jnp.searchsorted(steps, t, side="right") - 1
@@ -168,75 +148,100 @@ class JaxRunner:
         return i_ext
 
     # --------------------------------------------------------------- a chunk
-    def _make_chunk(self, T: int, buffers: tuple, recs: tuple[RecSpec, ...]):
+    def _make_chunk(self, T: int, buffers: tuple, recs: tuple[RecSpec, ...], batch=None):
+        """The jitted chunk ``chunk(state, tables, trial_b, t0, n, sources, controls)``: up to T steps.
+
+        ``batch=None``: one network; ``trial_b`` is unused and this runner's trial values are
+        compile-time constants. Otherwise (``jax_batch``) every argument but ``t0`` and ``n``
+        has a leading batch axis (tables: where ``batch.table_axes`` says 0); ``trial_b`` holds
+        the trial values that differ between members and ``batch.trial(trial_b)`` rebuilds a
+        member's tree. One step of one member is vmapped; the recordings are written outside
+        the vmap (a vmapped row write would rewrite the whole buffer every step), and the push
+        has no fallback path (an overflow is only counted; the batch runner re-runs the chunk).
+        """
         plan, lay = self.plan, self.layout
         pops = plan.pops
         poisson = [k for k, p in enumerate(pops) if p.kind == "poisson"]
-        probs = {k: jnp.asarray(pops[k].rate_hz * plan.dt / 1000.0, self.dtype) for k in poisson}
-        keys = {k: stream_key(plan.seed, pops[k].name, "poisson") for k in poisson}
-        noise_keys = {k: [stream_key(plan.seed, pops[k].name, "noise", j) for j in range(len(p.noise))]
-                      for k, p in enumerate(pops) if p.kind == "neurons"}
         size = dict(zip([g.pop for g in lay.groups], buffers))
         psizes = {ps.name: (self.buffer[("pre", ps.name)], self.buffer[("post", ps.name)]) for ps in self.plastic}
         n_groups = len(lay.groups)
+        n_counts = n_groups + 2 * len(self.plastic)
+        trial_of = (lambda _: self.trial) if batch is None else batch.trial
 
-        def chunk(state, tables, t0, n, sources, controls):
+        def draws(trial_b, t0):
+            trial = trial_of(trial_b)
+            probs, keys = trial["probs"], trial["keys"]
             drawn = {k: jax.vmap(lambda key, k=k: jax.random.uniform(key, (pops[k].n,), self.dtype) < probs[k])(
                 step_keys(keys[k], t0, T)) for k in poisson}
             noise = {k: [jax.vmap(lambda key, k=k: jax.random.normal(key, (pops[k].n,), self.dtype))(step_keys(key, t0, T))
-                         for key in ks] for k, ks in noise_keys.items()}
-            bufs = [empty_buffer(r, T, pops, self.slots, self.dtype) for r in recs]
-            fallbacks = jnp.zeros(n_groups + 2 * len(self.plastic), jnp.int32)
-            peaks = jnp.zeros(n_groups + 2 * len(self.plastic), jnp.int32)
+                         for key in ks] for k, ks in trial["noise_keys"].items()}
+            return drawn, noise
+
+        def step(state, tables, trial_b, drawn, noise, sources, controls, i, t):
+            """One step of one network; returns (state, arrived pops, spikes, overflow counts, peaks)."""
+            trial = trial_of(trial_b)
+            fallbacks = jnp.zeros(n_counts, jnp.int32)
+            peaks = jnp.zeros(n_counts, jnp.int32)
+            ring, row = (native.deliver if self.native else deliver)(state["ring"], t, lay.depth, lay.width)
+            arrived = [self._arrive(k, st, row) if p.kind == "neurons" else st
+                       for k, (p, st) in enumerate(zip(pops, state["pops"]))]
+            new_pops, spikes = [], []
+            for k, p in enumerate(pops):
+                if p.kind == "neurons":
+                    i_ext = self._external_current(k, t, [z[i] for z in noise[k]], trial["inputs"][k])
+                    st, spk = self._advance(k, arrived[k], i_ext, trial["coef"][k])
+                elif p.kind == "poisson":
+                    st, spk = {}, drawn[k][i]
+                else:
+                    st, spk = {}, sources[k][i]
+                new_pops.append(st)
+                spikes.append(spk)
+            for g_i, g in enumerate(lay.groups):
+                if self.native:  # no spike buffer: nothing to count for _adapt_buffers
+                    ring, _ = native.push(ring, spikes[g.pop], tables["code"][g.pop], state["weights"][g.pop],
+                                          tables["rowlen"][g.pop], t, lay.depth, lay.width)
+                    continue
+                ring, count = push(ring, t, spikes[g.pop], tables["code"][g.pop], state["weights"][g.pop],
+                                   size[g.pop], lay.depth, lay.width, exact=batch is None)
+                fallbacks = fallbacks.at[g_i].set((count > size[g.pop]).astype(jnp.int32))
+                peaks = peaks.at[g_i].set(count)
+            mods = [_modulator_step(m, x, spikes, controls["mods"][j][i])
+                    for j, (m, x) in enumerate(zip(plan.modulators, state["mods"]))]
+            weights, plastic = dict(state["weights"]), {}
+            for j, ps in enumerate(self.plastic):
+                w = weights[ps.group]
+                mod = None if ps.modulator is None else mods[ps.modulator]
+                plastic[ps.name], w_flat, counts = jax_plastic.step(
+                    ps, tables["plastic"][ps.name], state["plastic"][ps.name], w.ravel(), spikes[ps.pre],
+                    spikes[ps.post], t, mod, controls["on"][ps.name], psizes[ps.name])
+                weights[ps.group] = w_flat.reshape(w.shape)
+                base = n_groups + 2 * j
+                fallbacks = fallbacks.at[base:base + 2].set((counts > jnp.asarray(psizes[ps.name])).astype(jnp.int32))
+                peaks = peaks.at[base:base + 2].set(counts)
+            new_state = {"ring": ring, "pops": new_pops, "weights": weights, "plastic": plastic, "mods": mods}
+            return new_state, arrived, spikes, fallbacks, peaks
+
+        if batch is not None:
+            draws = jax.vmap(draws, in_axes=(0, None), axis_size=batch.size)
+            step = jax.vmap(step, in_axes=(0, batch.table_axes, 0, 0, 0, 0, 0, None, None), axis_size=batch.size)
+        B = None if batch is None else batch.size
+
+        def chunk(state, tables, trial_b, t0, n, sources, controls):
+            drawn, noise = draws(trial_b, t0)
+            bufs = [empty_buffer(r, T, pops, self.slots, self.dtype, B) for r in recs]
+            counts = jnp.zeros((n_counts,) if B is None else (B, n_counts), jnp.int32)
 
             def body(i, carry):
                 state, bufs, fallbacks, peaks = carry
                 t = t0 + i
-                ring, row = (native.deliver if self.native else deliver)(state["ring"], t, lay.depth, lay.width)
-                arrived = [self._arrive(k, st, row) if p.kind == "neurons" else st
-                           for k, (p, st) in enumerate(zip(pops, state["pops"]))]
+                new_state, arrived, spikes, fb, pk = step(state, tables, trial_b, drawn, noise, sources, controls, i, t)
                 # states are recorded after the arrivals, like Brian2's StateMonitor at the start of a step
-                bufs = [write_state(b, r, arrived, state["weights"], t, t0, self.slots) if r.kind != "spikes" else b
+                bufs = [set_row(b, i, jnp.packbits(spikes[r.pop], axis=-1)) if r.kind == "spikes"
+                        else write_state(b, r, arrived, state["weights"], t, t0, self.slots)
                         for b, r in zip(bufs, recs)]
-                new_pops, spikes = [], []
-                for k, p in enumerate(pops):
-                    if p.kind == "neurons":
-                        i_ext = self._external_current(k, t, [z[i] for z in noise[k]])
-                        st, spk = self._advance(k, arrived[k], i_ext)
-                    elif p.kind == "poisson":
-                        st, spk = {}, drawn[k][i]
-                    else:
-                        st, spk = {}, sources[k][i]
-                    new_pops.append(st)
-                    spikes.append(spk)
-                for g_i, g in enumerate(lay.groups):
-                    if self.native:  # no spike buffer: nothing to count for _adapt_buffers
-                        ring, _ = native.push(ring, spikes[g.pop], tables["code"][g.pop], state["weights"][g.pop],
-                                              tables["rowlen"][g.pop], t, lay.depth, lay.width)
-                        continue
-                    ring, count = push(ring, t, spikes[g.pop], tables["code"][g.pop], state["weights"][g.pop],
-                                       size[g.pop], lay.depth, lay.width)
-                    fallbacks = fallbacks.at[g_i].add((count > size[g.pop]).astype(jnp.int32))
-                    peaks = peaks.at[g_i].max(count)
-                bufs = [set_row(b, i, jnp.packbits(spikes[r.pop])) if r.kind == "spikes" else b
-                        for b, r in zip(bufs, recs)]
-                mods = [_modulator_step(m, x, spikes, controls["mods"][j][i])
-                        for j, (m, x) in enumerate(zip(plan.modulators, state["mods"]))]
-                weights, plastic = dict(state["weights"]), {}
-                for j, ps in enumerate(self.plastic):
-                    w = weights[ps.group]
-                    mod = None if ps.modulator is None else mods[ps.modulator]
-                    plastic[ps.name], w_flat, counts = jax_plastic.step(
-                        ps, tables["plastic"][ps.name], state["plastic"][ps.name], w.ravel(), spikes[ps.pre],
-                        spikes[ps.post], t, mod, controls["on"][ps.name], psizes[ps.name])
-                    weights[ps.group] = w_flat.reshape(w.shape)
-                    base = n_groups + 2 * j
-                    fallbacks = fallbacks.at[base:base + 2].add((counts > jnp.asarray(psizes[ps.name])).astype(jnp.int32))
-                    peaks = peaks.at[base:base + 2].max(counts)
-                new_state = {"ring": ring, "pops": new_pops, "weights": weights, "plastic": plastic, "mods": mods}
-                return new_state, bufs, fallbacks, peaks
+                return new_state, bufs, fallbacks + fb, jnp.maximum(peaks, pk)
 
-            return jax.lax.fori_loop(0, n, body, (state, bufs, fallbacks, peaks))
+            return jax.lax.fori_loop(0, n, body, (state, bufs, counts, counts))
 
         return jax.jit(chunk)
 
@@ -293,8 +298,8 @@ class JaxRunner:
         while self.step < t_end:
             n = min(T, t_end - self.step)
             key = (T, tuple(self.buffer[g.pop] for g in self.layout.groups), recs, tuple(sorted(self.buffer.items(), key=str)))
-            args = (self.state, self.tables, jnp.int32(self.step), jnp.int32(n), source_spikes(self.plan, self.step, T),
-                    self._controls(self.step, T, n))
+            args = (self.state, self.tables, None, jnp.int32(self.step), jnp.int32(n),
+                    source_spikes(self.plan, self.step, T), self._controls(self.step, T, n))
             if key not in self._compiled:
                 t_c = time.perf_counter()
                 fn = self._make_chunk(T, key[1], recs)
@@ -321,7 +326,7 @@ class JaxRunner:
         """Grow a spike buffer whose fallback path ran in more than 1% of the steps."""
         keys = [(g.pop, g.n) for g in self.layout.groups]
         for ps in self.plastic:
-            keys += [(("pre", ps.name), ps.n_pre), (("post", ps.name), ps.n_post)]
+            keys += [(("pre", ps.name), ps.n_pre), (("post", ps.name), ps.n_syn)]
         for j, (key, size) in enumerate(keys):
             if fallbacks[j] > max(1, n // 100):
                 new = 1 << int(peaks[j]).bit_length()
@@ -415,6 +420,36 @@ def _use_native(requested: bool | None) -> bool:
     return ok
 
 
+
+
+def trial_values(plan: Plan) -> dict:
+    """What one trial of a batch may change, as numpy/Python values: the neuron coefficients,
+    the external inputs, the Poisson probabilities per step and the random keys (from the seed)."""
+    pops, coef, inputs = plan.pops, [], []
+    for p in pops:
+        if p.kind != "neurons":
+            coef.append(None)
+            inputs.append(None)
+            continue
+        coef.append(p.model.coefficients(p.params, p.channels, plan.dt))
+        mask = _masker(p.n)
+        inputs.append({"steps": [(mask(c.idx), np.asarray(c.steps, np.int32), np.asarray(c.amps, float))
+                                 for c in p.step_currents],
+                       "noise": [(mask(c.idx), float(c.mean), float(c.std)) for c in p.noise]})
+    poisson = [k for k, p in enumerate(pops) if p.kind == "poisson"]
+    return {"coef": coef, "inputs": inputs,
+            "probs": {k: np.asarray(pops[k].rate_hz * plan.dt / 1000.0, float) for k in poisson},
+            "keys": {k: stream_key(plan.seed, pops[k].name, "poisson") for k in poisson},
+            "noise_keys": {k: [stream_key(plan.seed, p.name, "noise", j) for j in range(len(p.noise))]
+                           for k, p in enumerate(pops) if p.kind == "neurons"}}
+
+
+def _masker(n: int):
+    def mask(idx) -> np.ndarray:
+        m = np.zeros(n)
+        m[idx] = 1.0
+        return m
+    return mask
 
 
 def _modulator_step(m, value, spikes: list, given):

@@ -40,11 +40,14 @@ def n_records(r: RecSpec, T: int) -> int:
     return T // r.every + 2
 
 
-def empty_buffer(r: RecSpec, T: int, pops, slots, dtype):
+def empty_buffer(r: RecSpec, T: int, pops, slots, dtype, batch: int | None = None):
+    """The device buffer of one recording for a chunk of T steps: (rows, width), or
+    (rows, batch, width) for a batch of networks."""
+    mid = () if batch is None else (batch,)
     if r.kind == "spikes":
-        return jnp.zeros((T, (pops[r.pop].n + 7) // 8), jnp.uint8)
+        return jnp.zeros((T, *mid, (pops[r.pop].n + 7) // 8), jnp.uint8)
     width = pops[r.pop].n if r.kind == "state" else slots[r.name][1].size
-    return jnp.zeros((n_records(r, T), width), dtype)
+    return jnp.zeros((n_records(r, T), *mid, width), dtype)
 
 
 def write_state(buf, r: RecSpec, pops: list, weights: dict, t, t0, slots):
@@ -59,14 +62,16 @@ def write_state(buf, r: RecSpec, pops: list, weights: dict, t, t0, slots):
     s, flat = slots[r.name]
 
     def write(b):
-        return set_row(b, slot, weights[s].ravel()[flat])
+        w = weights[s]  # (n + 1, K), or (batch, n + 1, K)
+        return set_row(b, slot, w.reshape(*w.shape[:-2], -1)[..., flat])
 
     return jax.lax.cond(t % r.every == 0, write, lambda b: b, buf)
 
 
 def set_row(buf, row, values):
     """``buf[row] = values`` (int32 indices, also under ``jax.enable_x64``)."""
-    return jax.lax.dynamic_update_slice(buf, values[None], (jnp.asarray(row, jnp.int32), jnp.int32(0)))
+    zeros = (jnp.int32(0),) * values.ndim
+    return jax.lax.dynamic_update_slice(buf, values[None], (jnp.asarray(row, jnp.int32), *zeros))
 
 
 def state_var(st: dict, var: str):

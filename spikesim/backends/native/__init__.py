@@ -67,15 +67,17 @@ def load() -> bool:
 
 
 def push(ring, spiked, code, weight, rowlen, t, depth: int, width: int):
-    """Native equivalent of :func:`spikesim.backends.jax_core.push`; returns (ring, count)."""
+    """Native equivalent of :func:`spikesim.backends.jax_core.push`; returns (ring, count).
+    Under ``jax.vmap`` the kernel gets the whole batch in one call (operands shared by the
+    batch keep a leading axis of 1), with ``t`` the same for every member."""
     call = jax.ffi.ffi_call(
         "spikesim_push",
         (jax.ShapeDtypeStruct(ring.shape, jnp.float32), jax.ShapeDtypeStruct((), jnp.int32)),
         input_output_aliases={0: 0},
-        vmap_method="sequential",
+        vmap_method="expand_dims",
     )
-    return call(ring, spiked, code, weight, rowlen, jnp.asarray(t, jnp.int32),
-                depth=np.int64(depth), width=np.int64(width), k=np.int64(code.shape[1]))
+    return call(ring, spiked, code, weight, rowlen, jnp.asarray(t, jnp.int32).reshape(1),
+                depth=np.int64(depth), width=np.int64(width), k=np.int64(code.shape[-1]), n=np.int64(spiked.shape[-1]))
 
 
 def deliver(ring, t, depth: int, width: int):
@@ -84,6 +86,6 @@ def deliver(ring, t, depth: int, width: int):
         "spikesim_deliver",
         (jax.ShapeDtypeStruct(ring.shape, jnp.float32), jax.ShapeDtypeStruct((width,), jnp.float32)),
         input_output_aliases={0: 0},
-        vmap_method="sequential",
+        vmap_method="expand_dims",
     )
-    return call(ring, jnp.asarray(t, jnp.int32), depth=np.int64(depth), width=np.int64(width))
+    return call(ring, jnp.asarray(t, jnp.int32).reshape(1), depth=np.int64(depth), width=np.int64(width))
