@@ -4,12 +4,10 @@
 
 References: B sequential Brian2 cpp_standalone runs, warm (one project per seed, generated and
 compiled during the warm-up; every measurement runs the B built binaries one after the other).
-spikesim, for now, also runs the B networks one after the other, in one process.
+spikesim runs them one after the other in one process, or (``--spikesim-batch``) in one batched call.
 
-``--spikesim-batch`` switches spikesim to one batched call, ``net.run(duration, batch=B)``, once
-the batch API exists (the feature check is :func:`has_batch_api`). **Lead: this is the place to
-finish** -- see ``work_spikesim_batched``: how the per-member seeds and weights are handed to the
-batch API is up to that API.
+``--spikesim-batch`` switches spikesim to one batched call, ``ss.run_batch(nets, duration)``
+(:func:`work_spikesim_batched`); without it spikesim runs the B networks one after the other.
 
 The report gives, per simulator, the loop time (sum over the B networks) and the wall time (the
 whole sequence: one process for spikesim; B binary processes for Brian2), medians [min-max] over
@@ -20,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import glob
-import inspect
 import json
 import shutil
 import subprocess
@@ -74,25 +71,15 @@ def work_spikesim(n: int, batch: int, duration: float, seed: int) -> dict:
     return {"loop_s": loop, "rate_hz": spikes / batch / n / (duration / 1000.0)}
 
 
-def has_batch_api() -> bool:
-    """Whether ``Network.run`` takes ``batch=`` (the batched API of issue #5)."""
+def work_spikesim_batched(n: int, batch: int, duration: float, seed: int) -> dict:
+    """All B networks (their own seeds, connectivity, initial v and weights) in one batched,
+    compiled call: ``ss.run_batch``. The loop time is that of the whole batch."""
     import spikesim as ss
 
-    return "batch" in inspect.signature(ss.Network.run).parameters
-
-
-def work_spikesim_batched(n: int, batch: int, duration: float, seed: int) -> dict:
-    """All B networks in one batched, compiled call. LEAD: adapt to the batch API when it lands.
-
-    For now this builds member 0 and asks for ``batch=B``; the members' own seeds and weights
-    still have to be passed in whatever form the API takes (e.g. a list of networks, or
-    per-member seeds and weight arrays)."""
-    if not has_batch_api():
-        raise SystemExit("--spikesim-batch: Network.run has no batch= parameter yet (issue #5)")
-    net = build_spikesim(n, member(n, seed, 0, batch), seed)
-    res = net.run(duration, batch=batch)
-    times, _ = res.spikes("P")
-    return {"loop_s": res.info["loop_s"], "rate_hz": times.size / batch / n / (duration / 1000.0)}
+    nets = [build_spikesim(n, member(n, s, i, batch), s) for i, s in enumerate(seeds(seed, batch))]
+    results = ss.run_batch(nets, duration)
+    spikes = sum(r.spikes("P")[0].size for r in results)
+    return {"loop_s": results[0].info["loop_s"], "rate_hz": spikes / batch / n / (duration / 1000.0)}
 
 
 def work_brian2_build(n: int, batch: int, duration: float, seed: int, index: int) -> dict:
@@ -168,7 +155,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--sims", nargs="+", default=["spikesim", "brian2-standalone"],
                     choices=["spikesim", "brian2-standalone"])
     ap.add_argument("--spikesim-batch", action="store_true",
-                    help="spikesim runs the batch in one call (net.run(..., batch=B)); needs the batch API")
+                    help="spikesim runs the batch in one call (ss.run_batch)")
     ap.add_argument("--json", type=str, default=None, help="write the results here")
     ap.add_argument("--worker", choices=["spikesim", "spikesim-batched", "brian2-build"], help=argparse.SUPPRESS)
     ap.add_argument("--member", type=int, default=0, help=argparse.SUPPRESS)

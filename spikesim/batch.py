@@ -59,7 +59,8 @@ def _batch_runner(nets: list[Network], native: bool | None):
     (each network gets a member runner on the shared layout)."""
     from .backends.jax_batch import BatchRunner
     from .backends.jax_core import Layout, build_layout
-    from .backends.jax_float import JaxRunner
+    from .backends.jax_float import JaxRunner, _device_memory, device_bytes
+    from .lower import check_memory
 
     prev = getattr(nets[0], "_batch", None)
     if prev is not None and [id(m) for m in prev.members] == [id(n._runner) for n in nets]:
@@ -72,7 +73,11 @@ def _batch_runner(nets: list[Network], native: bool | None):
             raise SpecError(f"run_batch: member {i} has already run on its own (t = {n.t} ms); a batch starts "
                             "from networks that have not run, or that ran together in a batch")
     plans = [n.plan for n in nets]
-    layouts = [build_layout(p)[0] for p in plans]
+    built = [build_layout(p) for p in plans]
+    layouts = [b[0] for b in built]
+    check_memory(f"the JAX state of this batch of {len(nets)} networks",
+                 sum(device_bytes(lay, tables, p) for (lay, tables, _), p in zip(built, plans)), _device_memory())
+    del built
     groups = {}
     for lay in layouts:
         for g in lay.groups:

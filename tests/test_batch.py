@@ -121,3 +121,16 @@ def test_batch_errors():
     i.add_population("Q", 5, ss.LIF(tau_m=10.0, v_rest=-65.0, v_thresh=-50.0, v_reset=-65.0))
     with pytest.raises(ss.SpecError, match="populations"):
         ss.run_batch([h, i], 10.0)
+
+
+def test_batch_too_big_fails_early_with_estimate(monkeypatch):
+    """The batch's device state is estimated before anything is built or compiled."""
+    import importlib
+
+    nets = [member(s, inputs=False) for s in (12, 13)]
+    for n in nets:
+        n.plan  # lowering has its own check; this one is about the batch's state
+    monkeypatch.setattr(importlib.import_module("spikesim.lower"), "available_memory", lambda: 10_000)
+    with pytest.raises(ss.SpecError, match=r"the JAX state of this batch of 2 networks needs about .* GiB, but only"):
+        ss.run_batch(nets, 10.0)
+    assert all(n._runner is None for n in nets)

@@ -40,6 +40,11 @@ def test_batch_benchmark_runs_spikesim(tmp_path):
     assert row["loop_s"]["median"] > 0 and row["rate_hz"]["median"] >= 0
     assert report["spikesim_mode"] == "sequential"
     assert "| 200 × 2 | sequential |" in load("make_table").render([json.loads(out.read_text())])
+    batched = load("batch").main(["--size", "200", "--batch", "2", "--duration", "10", "--repeats", "1",
+                                  "--sims", "spikesim", "--spikesim-batch"])
+    assert batched["spikesim_mode"] == "batched"
+    # the same networks: the same spikes, so the same mean rate
+    assert batched["results"][200]["spikesim"]["rate_hz"]["median"] == row["rate_hz"]["median"]
 
 
 def test_gpu_benchmark_refuses_to_run_without_a_gpu():
