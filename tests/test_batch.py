@@ -59,31 +59,31 @@ def test_members_equal_sequential_runs(native=None):
     push path is checked in test_xla_path_reruns_on_overflow.)"""
     specs = [(1, 20.0, 7.0), (2, 15.0, 6.0), (3, 25.0, 8.0)]  # seed, tau_m, w_e
     nets = [member(*s) for s in specs]
-    first = ss.run_batch(nets, 60.0, native=native, chunk=25.0)
-    second = ss.run_batch(nets, 40.0, native=native)
+    first = ss.run_batch(nets, 60.0, native=native, chunk=20.0)  # one chunk length: one compile per network
+    second = ss.run_batch(nets, 40.0, native=native, chunk=20.0)
     assert all(n.t == pytest.approx(100.0) for n in nets)
     for s, r1, r2 in zip(specs, first, second):
         ref = member(*s)
-        assert_equal_results(r1, ref.run(60.0, native=native), ("P", "X"))
-        assert_equal_results(r2, ref.run(40.0, native=native), ("P", "X"))
+        assert_equal_results(r1, ref.run(60.0, native=native, chunk=20.0), ("P", "X"))
+        assert_equal_results(r2, ref.run(40.0, native=native, chunk=20.0), ("P", "X"))
         assert r1.spikes("P")[0].size > 100  # the network is active
     counts = [r.spikes("P")[0].size for r in first]
     assert len(set(counts)) == 3  # and the members really differ
     # a member continues on its own from its batch state
-    alone = nets[1].run(20.0, native=native)
+    alone = nets[1].run(20.0, chunk=20.0)
     ref = member(*specs[1])
-    ref.run(100.0, native=native)
-    assert_equal_results(alone, ref.run(20.0, native=native))
+    ref.run(100.0, native=native, chunk=20.0)
+    assert_equal_results(alone, ref.run(20.0, chunk=20.0))
 
 
 def test_xla_path_reruns_on_overflow():
     """The XLA push has no fallback under vmap: an overflowing spike buffer re-runs the chunk."""
     nets = [member(s, tau_m=t) for s, t in ((4, 20.0), (5, 10.0))]
-    res = ss.run_batch(nets, 30.0, native=False, spike_buffer=4)
+    res = ss.run_batch(nets, 30.0, native=False, spike_buffer=4, chunk=30.0)
     assert res[0].info["reruns"] >= 1
     assert res[0].info["spike_buffer"][0] > 4
     for (s, t), r in zip(((4, 20.0), (5, 10.0)), res):
-        assert_equal_results(r, member(s, tau_m=t).run(30.0, native=False), ("P", "X"))
+        assert_equal_results(r, member(s, tau_m=t).run(30.0, native=False, chunk=30.0), ("P", "X"))
 
 
 def test_plastic_members():
