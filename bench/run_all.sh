@@ -47,6 +47,7 @@ echo "== COBA: N = $SIZES"
 $PY bench/cuba.py --model coba --sizes $SIZES --repeats "$REPEATS" --json "$OUT/coba.json"
 echo "== batch of 32 at N = $BATCH_SIZE"
 $PY bench/batch.py --size "$BATCH_SIZE" --batch 32 --repeats "$REPEATS" --json "$OUT/batch.json"
+$PY bench/batch.py --size "$BATCH_SIZE" --batch 32 --repeats "$REPEATS" --spikesim-batch --json "$OUT/batch_vmap.json"
 
-$PY bench/make_table.py "$OUT/cuba.json" "$OUT/coba.json" "$OUT/batch.json" -o "$OUT/latest.md"
+$PY bench/make_table.py "$OUT/cuba.json" "$OUT/coba.json" "$OUT/batch.json" "$OUT/batch_vmap.json" -o "$OUT/latest.md"
 echo "wrote $OUT/latest.md"
