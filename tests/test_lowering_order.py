@@ -245,12 +245,14 @@ def test_device_estimate_covers_the_runner_state():
 
     from spikesim.backends.jax_float import JaxRunner, device_bytes
 
-    net = cuba(2000, 0)
-    runner = JaxRunner(net.plan, native=False)
-    layout, tables, _ = build_layout(net.plan)
-    held = sum(x.nbytes for x in jax.tree.leaves((runner.state, runner.tables["code"], runner.tables["rowlen"])))
-    estimate = device_bytes(layout, tables, net.plan)
-    assert held <= estimate <= 1.5 * held
+    for precision in ("float32", "float64"):
+        net = cuba(2000, 0)
+        net.precision = precision
+        runner = JaxRunner(net.plan, native=False)
+        layout, tables, _ = build_layout(net.plan)
+        held = sum(x.nbytes for x in jax.tree.leaves((runner.state, runner.tables["code"], runner.tables["rowlen"])))
+        estimate = device_bytes(layout, tables, net.plan)
+        assert held <= estimate <= 1.5 * held, precision
 
 
 # ------------------------------------------------------------------ helpers

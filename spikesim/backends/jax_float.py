@@ -393,10 +393,12 @@ class JaxRunner:
 
 # ------------------------------------------------------------------ helpers
 def device_bytes(layout, tables: dict, plan: Plan) -> int:
-    """Bytes the runner keeps on the device: fan-out tables (code, weight), ring, neuron state."""
-    table = sum(t["code"].size * 8 + t["rowlen"].size * 4 for t in tables.values())
-    state = sum(p.n * 4 * (3 + len(p.channels)) for p in plan.pops)
-    return table + layout.depth * layout.width * 4 + state
+    """Bytes the runner keeps on the device: fan-out tables (int32 code, weight), ring, neuron
+    state; values are 4 bytes (float32) or 8 (``precision="float64"``)."""
+    item = 8 if plan.precision == "float64" else 4
+    table = sum(t["code"].size * (4 + item) + t["rowlen"].size * 4 for t in tables.values())
+    state = sum(p.n * item * (3 + len(p.channels)) for p in plan.pops)
+    return table + layout.depth * layout.width * item + state
 
 
 def _device_memory() -> int | None:
