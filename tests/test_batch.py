@@ -129,7 +129,7 @@ def test_batch_too_big_fails_early_with_estimate(monkeypatch):
 
     nets = [member(s, inputs=False) for s in (12, 13)]
     for n in nets:
-        n.plan  # lowering has its own check; this one is about the batch's state
+        _ = n.plan  # lowering has its own check; this one is about the batch's state
     monkeypatch.setattr(importlib.import_module("spikesim.lower"), "available_memory", lambda: 10_000)
     with pytest.raises(ss.SpecError, match=r"the JAX state of this batch of 2 networks needs about .* GiB, but only"):
         ss.run_batch(nets, 10.0)
