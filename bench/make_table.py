@@ -83,7 +83,34 @@ def gpu_table(report: dict) -> list[str]:
     return out
 
 
-TITLES = {"cuba": "CUBA scaling", "coba": "COBA scaling", "batch": "Batch", "gpu": "GPU (spikesim only)"}
+PLASTICITY_STATS = {"song": (("mean_w", "mean w/gmax"), ("frac_high", "w > 0.9 gmax"), ("frac_low", "w < 0.1 gmax"),
+                              ("rate_hz", "rate (Hz)")),
+                     "polychronization": (("frac_high", "E w >= 9"), ("frac_low", "E w <= 1"), ("mean_w", "mean E w"),
+                                          ("rate_hz", "rate (Hz)"))}
+
+
+def plasticity_table(report: dict) -> list[str]:
+    """Song 2000 / polychronization: times, ratios and the final weight statistics per simulator."""
+    stats = PLASTICITY_STATS[report["benchmark"]]
+    out = ["| size | duration | simulator | loop | wall | spikesim / this: loop | spikesim / this: wall | "
+           + " | ".join(label for _, label in stats) + " |", "|" + "---|" * (7 + len(stats))]
+    for n, row in report["results"].items():
+        ratios = row.get("ratios", {})
+        for sim in report["sims"]:
+            r = row.get(sim)
+            if not r:
+                continue
+            rat = ratios.get(sim, {})
+            cells = [size_label(n), f"{report['duration_s']:g} s", sim, fmt(r.get("loop_s")), fmt(r.get("wall_s"), digits=2),
+                     f"**{rat['loop_s']:.2f}×**" if "loop_s" in rat else "–",
+                     f"**{rat['wall_s']:.2f}×**" if "wall_s" in rat else "–",
+                     *(f"{r[k]['median']:.3f}" if k in r else "–" for k, _ in stats)]
+            out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
+TITLES = {"cuba": "CUBA scaling", "coba": "COBA scaling", "batch": "Batch", "gpu": "GPU (spikesim only)",
+          "song": "Song 2000 STDP", "polychronization": "Polychronization (Izhikevich 2006)"}
 
 
 def render(reports: list[dict]) -> str:
@@ -95,6 +122,8 @@ def render(reports: list[dict]) -> str:
             lines += batch_table(rep)
         elif kind == "gpu":
             lines += [f"Bound: {rep.get('bound_note', '')}", "", *gpu_table(rep)]
+        elif kind in PLASTICITY_STATS:
+            lines += plasticity_table(rep)
         else:
             lines += scaling_table(rep)
         lines.append("")

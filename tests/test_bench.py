@@ -47,6 +47,35 @@ def test_batch_benchmark_runs_spikesim(tmp_path):
     assert batched["results"][200]["spikesim"]["rate_hz"]["median"] == row["rate_hz"]["median"]
 
 
+def test_song_benchmark_runs_spikesim(tmp_path):
+    out = tmp_path / "s.json"
+    report = load("song").main(["--size", "1000", "--duration", "0.2", "--repeats", "1", "--sims", "spikesim",
+                                "--no-warmup", "--json", str(out)])
+    row = report["results"][1000]["spikesim"]
+    assert row["loop_s"]["median"] > 0 and row["wall_s"]["median"] > row["loop_s"]["median"]
+    # after 0.2 s the 1000 weights are still close to their U(0, gmax) start (std of the mean 0.009)
+    assert 0.45 < row["mean_w"]["median"] < 0.55
+    assert 0.05 < row["frac_high"]["median"] < 0.15 and 0.05 < row["frac_low"]["median"] < 0.15
+    assert 5.0 <= row["rate_hz"]["median"] <= 60.0  # about 20 Hz at w = 0.5 gmax (a handful of spikes)
+    table = load("make_table").render([json.loads(out.read_text())])
+    assert f"| 1k | 0.2 s | spikesim | {row['loop_s']['median']:.3f} s" in table
+
+
+def test_polychronization_benchmark_runs_spikesim(tmp_path):
+    out = tmp_path / "p.json"
+    report = load("polychronization").main(["--size", "200", "--duration", "1.1", "--repeats", "1",
+                                            "--sims", "spikesim", "--no-warmup", "--json", str(out)])
+    row = report["results"][200]["spikesim"]
+    assert row["loop_s"]["median"] > 0 and row["wall_s"]["median"] > row["loop_s"]["median"]
+    # one weight update (t = 1 s) moved the weights off 6, but none got near the bounds yet
+    assert 5.0 < row["mean_w"]["median"] < 7.0 and row["mean_w"]["median"] != 6.0
+    assert row["frac_high"]["median"] == 0.0 and row["frac_low"]["median"] == 0.0
+    assert 2.0 < row["rate_hz"]["median"] < 40.0
+    assert "| 200 | 1.1 s | spikesim |" in load("make_table").render([json.loads(out.read_text())])
+    with pytest.raises(SystemExit, match="--size"):
+        load("polychronization").main(["--size", "101", "--sims", "spikesim"])
+
+
 def test_gpu_benchmark_refuses_to_run_without_a_gpu():
     gpu = load("gpu")
     assert gpu.bandwidth_for("NVIDIA H100 80GB HBM3") == 3350e9
