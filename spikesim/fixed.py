@@ -18,6 +18,10 @@ external currents      Q16.16      as the synaptic currents
 weights                Q8.16       24 bits: ±128 in the synapse's unit
 coefficients           Q8.24       32 bits: decays exp(-dt/tau), LIF kappa, dt, a*dt, b
 refractory count       integer     steps
+STDP traces x, y       Q8.24       32 bits, dimensionless, 0 .. 128
+STDP rates a+, a-      Q8.24       32 bits, signed (``sign`` folded in); weight unit (additive)
+                                   or per unit of weight (multiplicative)
+STDP bounds            Q8.16       as the weights
 =====================  ==========  ===========================================
 
 Rules
@@ -36,7 +40,15 @@ Rules
   must fit the ring), so the order of the additions never matters.
 
 The step order is that of the float backend: deliver (ring row into channels) →
-integrate → threshold → reset/refractory → (plasticity) → push.
+integrate → threshold → reset/refractory → push → plasticity.
+
+Pair STDP (``STDP``, additive or multiplicative, pairing "all" or "nearest"): traces decay
+by ``mul_shift(x, q(exp(-dt/tau)), 24)`` (a Q8.24 multiply rounded towards -inf, not a
+shift: a shift could only express tau/dt = 1/(1 - 2^-k)); a spike adds ``1.0`` (clamped,
+counted) or sets the trace to ``1.0``; a weight change is ``mul_shift(x, a, 32)`` (additive,
+Q8.24 x Q8.24 -> Q8.16) or ``mul_shift(mul_shift(x, a, 24), span, 24)`` (multiplicative, span
+= w_max - w or w - w_min), then the weight is clipped to [w_min, w_max] (hard bounds, not a
+saturation). See :func:`stdp_depress`, :func:`stdp_potentiate`.
 """
 
 from __future__ import annotations
@@ -46,6 +58,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .plan import Plan
+from .plasticity import STDP
 from .values import SpecError
 
 V_FRAC = 16
@@ -94,6 +107,9 @@ class QFormat:
 VALUE = QFormat(STATE_BITS, V_FRAC)
 WEIGHT = QFormat(WEIGHT_BITS, V_FRAC)
 COEF = QFormat(COEF_BITS, C_FRAC)
+TRACE = QFormat(STATE_BITS, C_FRAC)
+"""STDP traces (Q8.24): 1.0 is ``TRACE_ONE``; a trace is never negative."""
+TRACE_ONE = 1 << C_FRAC
 
 
 def quantize(x, fmt: QFormat, what: str) -> np.ndarray:
@@ -219,6 +235,79 @@ def izh_advance(xp, c: dict, kinds: tuple[str, ...], st: dict, i_in, n, netm: bo
     return out, spiked, n
 
 
+# ------------------------------------------------------------------------ pair STDP
+@dataclass(frozen=True)
+class FixedSTDP:
+    """A quantised pair-STDP rule. ``a_plus``/``a_minus``: Q8.24, signed (the rule's ``sign``
+    folded in); ``w_min``/``w_max``: Q8.16; ``dec_pre``/``dec_post``: Q8.24 exp(-dt/tau)."""
+
+    pairing: str
+    multiplicative: bool
+    a_plus: int
+    a_minus: int
+    w_min: int
+    w_max: int
+    dec_pre: int
+    dec_post: int
+
+
+def trace_decay(xp, x, dec: int):
+    """A trace one step later, before any spike: ``mul_shift(x, dec, 24)`` (floor; x >= 0, no clamp)."""
+    return mul_shift(xp, x, dec, C_FRAC)
+
+
+def trace_jump(xp, before, spiked, pairing: str, n=0, count: bool = True):
+    """The trace after this step's spikes: ``clamp(before + 1.0)`` ("all") or ``1.0`` ("nearest").
+
+    Returns ``(trace, n + saturations)`` (a clamp is counted only when ``count``)."""
+    if pairing == "nearest":
+        return xp.where(spiked, TRACE_ONE, before), n
+    return clamp(xp, before + xp.where(spiked, TRACE_ONE, 0), n, spiked if count else None)
+
+
+def stdp_amount(xp, a, trace, span=None):
+    """A weight change in Q8.16: additive ``mul_shift(trace, a, 32)`` (Q8.24 x Q8.24 -> Q8.16);
+    multiplicative ``mul_shift(mul_shift(trace, a, 24), span, 24)`` with span (Q8.16) = the
+    distance to the bound. Both round towards -inf."""
+    if span is None:
+        return mul_shift(xp, trace, a, 2 * C_FRAC - V_FRAC)
+    return mul_shift(xp, mul_shift(xp, trace, a, C_FRAC), span, C_FRAC)
+
+
+def stdp_depress(xp, r: FixedSTDP, w, y):
+    """A pre event: ``clip(w - amount(a_minus, y), w_min, w_max)``; ``y`` = the post trace
+    (Q8.24) decayed to this step, before this step's post spikes."""
+    span = (xp.asarray(w, xp.int64) - r.w_min) if r.multiplicative else None
+    return xp.clip(xp.asarray(w, xp.int64) - stdp_amount(xp, r.a_minus, y, span), r.w_min, r.w_max)
+
+
+def stdp_potentiate(xp, r: FixedSTDP, w, x):
+    """A post event: ``clip(w + amount(a_plus, x), w_min, w_max)``; ``x`` = the pre trace at the
+    emission step of the last spike that reached the synapse, after that step's jump."""
+    span = (r.w_max - xp.asarray(w, xp.int64)) if r.multiplicative else None
+    return xp.clip(xp.asarray(w, xp.int64) + stdp_amount(xp, r.a_plus, x, span), r.w_min, r.w_max)
+
+
+def quantize_stdp(name: str, rule, dt: float, rep: QuantizationReport) -> FixedSTDP:
+    """Quantise a pair :class:`~spikesim.STDP` rule; anything else raises SpecError naming it."""
+    if not isinstance(rule, STDP):
+        raise SpecError(f"projection {name!r}: plasticity ({type(rule).__name__}) is not supported in fixed point "
+                        "(backend 'jax_fixed' and the Verilog backend support pair STDP only; three-factor and "
+                        "triplet rules are not available on chip)")
+    if rule.modulator is not None:
+        raise SpecError(f"projection {name!r}: modulated STDP (modulator={rule.modulator.name!r}) is not supported "
+                        "in fixed point (backend 'jax_fixed' and the Verilog backend)")
+    vals = {"a_plus": rule.sign * rule.a_plus, "a_minus": rule.sign * rule.a_minus,
+            "dec_pre": np.exp(-dt / rule.tau_pre), "dec_post": np.exp(-dt / rule.tau_post)}
+    q = {k: int(quantize(v, COEF, f"projection {name!r}: STDP {k}")) for k, v in vals.items()}
+    for k, v in vals.items():
+        rep.add(f"{name}.stdp.{k}", v, q[k], COEF)
+    for k in ("w_min", "w_max"):
+        q[k] = int(quantize(getattr(rule, k), WEIGHT, f"projection {name!r}: STDP {k}"))
+        rep.add(f"{name}.stdp.{k}", getattr(rule, k), q[k], WEIGHT)
+    return FixedSTDP(rule.pairing, rule.dependence == "multiplicative", **q)
+
+
 # ------------------------------------------------------------------------ quantisation
 @dataclass
 class QuantizationReport:
@@ -263,6 +352,7 @@ class FixedPlan:
     weights: dict[str, np.ndarray]  # projection name -> Q8.16 weights, plan order
     step_amps: dict[int, list[np.ndarray]]  # population -> per step current, Q16.16 amplitudes
     report: QuantizationReport
+    rules: dict[str, FixedSTDP] = field(default_factory=dict)  # plastic projection -> quantised STDP rule
 
 
 def channel_kinds(pop) -> tuple[str, ...]:
@@ -319,8 +409,8 @@ def quantize_plan(plan: Plan) -> FixedPlan:
     """Quantise every parameter, coefficient, initial value, weight and current of ``plan``.
 
     Raises SpecError naming the feature for what fixed point cannot express:
-    ExpConductance synapses, values outside their format, or weights whose sum onto
-    one neuron could overflow the ring."""
+    ExpConductance synapses, values outside their format, weights whose sum onto
+    one neuron could overflow the ring, plasticity other than unmodulated pair STDP."""
     rep = QuantizationReport()
     pops: list[FixedPop | None] = []
     step_amps: dict[int, list[np.ndarray]] = {}
@@ -366,26 +456,29 @@ def quantize_plan(plan: Plan) -> FixedPlan:
         if bound.size and bound.max() > STATE_MAX // 2:
             raise SpecError(f"population {p.name!r}: the step currents sum beyond the fixed-point range {VALUE}")
         step_amps[k] = amps
-    weights = {}
+    weights, rules = {}, {}
     for proj in plan.projs:
         if getattr(proj, "rule", None) is not None:
-            raise SpecError(f"projection {proj.name!r}: plasticity ({type(proj.rule).__name__}) is not supported in "
-                            "fixed point yet (backend 'jax_fixed' and the Verilog backend)")
+            rules[proj.name] = quantize_stdp(proj.name, proj.rule, plan.dt, rep)
         w = quantize(proj.weight, WEIGHT, f"projection {proj.name!r}: weight")
         rep.add(f"{proj.name}.weight", proj.weight, w, WEIGHT)
         weights[proj.name] = w
-    _check_ring(plan, weights)
-    return FixedPlan(plan, pops, weights, step_amps, rep)
+    _check_ring(plan, weights, rules)
+    return FixedPlan(plan, pops, weights, step_amps, rep, rules)
 
 
-def _check_ring(plan: Plan, weights: dict[str, np.ndarray]) -> None:
-    """The summed |weight| onto one (neuron, channel) must fit a ring entry, so ring adds never overflow."""
+def _check_ring(plan: Plan, weights: dict[str, np.ndarray], rules: dict[str, FixedSTDP]) -> None:
+    """The summed |weight| onto one (neuron, channel) must fit a ring entry, so ring adds never overflow
+    (a plastic weight counts as the larger |bound| of its rule)."""
     for k, p in enumerate(plan.pops):
         for ch in range(len(p.channels)):
             total = np.zeros(p.n)
             for proj in plan.projs:
                 if proj.post == k and proj.channel == ch:
-                    np.add.at(total, proj.post_idx, np.abs(weights[proj.name]).astype(np.float64))
+                    w = np.abs(weights[proj.name]).astype(np.float64)
+                    if proj.name in rules:
+                        w = np.full(w.shape, float(max(abs(rules[proj.name].w_min), abs(rules[proj.name].w_max))))
+                    np.add.at(total, proj.post_idx, w)
             if total.size and total.max() > STATE_MAX:
                 i = int(np.argmax(total))
                 raise SpecError(f"population {p.name!r}, neuron {i}: the |weights| of its incoming synapses sum to "

@@ -41,6 +41,7 @@ import numpy as np
 from .values import SpecError, check_finite
 
 PAIRINGS = ("all", "nearest")
+INTEGRATIONS = ("euler", "exact")
 DEPENDENCES = ("additive", "multiplicative")
 
 
@@ -233,6 +234,14 @@ class ThreeFactor:
     With ``every=dt`` and ``lr=dt`` this is ``e' = -e/tau_e + H``, ``w' = M e`` (Euler).
     ``modulator`` is a :class:`Modulator` (global, or one value per postsynaptic neuron), or
     None for M = 0 (then ``baseline`` alone scales e: spnet's once-a-second update).
+
+    ``integration="exact"`` (every step; ``every`` must stay None) integrates
+    ``w' = lr * (baseline + M) * e`` exactly over each step, ``lr`` in 1/ms: between the
+    step's events e decays with ``tau_e`` and a dynamic M with its own ``tau`` (a signal M is
+    held for the step), so each step adds
+    ``lr * e * (baseline * tau_e * (1 - exp(-dt/tau_e)) + M * tau * (1 - exp(-dt/tau)))``
+    with ``1/tau = 1/tau_e + 1/tau_M`` (Izhikevich 2007's ``s' = c d`` with ``lr = 1/tau_s``).
+    An astrocyte (relaxing) modulator has no such closed form and is refused.
     """
 
     hebbian: Any
@@ -244,6 +253,7 @@ class ThreeFactor:
     drift: float = 0.0
     w_min: float = 0.0
     w_max: float = 1.0
+    integration: str = "euler"  # "euler": the periodic update above; "exact": every step, exact in time
 
     def __post_init__(self) -> None:
         if not isinstance(self.hebbian, HEBBIAN_TYPES):
@@ -257,6 +267,14 @@ class ThreeFactor:
         if self.every is not None:
             _positive("ThreeFactor", "every", self.every, allow_zero=False)
         _bounds("ThreeFactor", self.w_min, self.w_max)
+        _choice("ThreeFactor", "integration", self.integration, INTEGRATIONS)
+        if self.integration == "exact":
+            if self.every is not None:
+                raise SpecError(f"ThreeFactor: every={self.every} must be None with integration='exact' "
+                                "(it integrates every step)")
+            if self.modulator is not None and self.modulator.relax:
+                raise SpecError(f"ThreeFactor: modulator {self.modulator.name!r} is an astrocyte (it relaxes to a "
+                                "bias); integration='exact' needs an exponentially decaying or a signal modulator")
 
     @property
     def pre_taus(self) -> tuple[float, ...]:
@@ -276,10 +294,23 @@ class ThreeFactor:
     def potentiation(self, xp, w, pre, post):
         return self.hebbian.potentiation(xp, w, pre, post)
 
-    def update(self, xp, w, e, m, e_decay: float):
-        """The periodic update: returns (w, e)."""
-        w = xp.clip(w + self.lr * (self.baseline + m) * e + self.drift, self.w_min, self.w_max)
-        return w, e * e_decay
+    def factors(self, period: float) -> tuple[float, float, float]:
+        """``(e_decay, g_base, g_mod)`` of the update applied every ``period`` ms: e is multiplied
+        by ``e_decay``; ``w`` gains ``lr * e * (baseline * g_base + M * g_mod)``. Euler: the
+        gains are 1. Exact: ``g = tau * (1 - exp(-period/tau))`` (ms), the integral over the
+        period of e's decay (``tau = tau_e``) or of the product of e's and M's decays
+        (``1/tau = 1/tau_e + 1/tau_M``; a signal M or ``tau_M = inf`` gives ``tau = tau_e``)."""
+        e_decay = math.exp(-period / self.tau_e)
+        if self.integration == "euler":
+            return e_decay, 1.0, 1.0
+        tau_m = math.inf if self.modulator is None or self.modulator.signal is not None else self.modulator.tau
+        tau = 1.0 / (1.0 / self.tau_e + 1.0 / tau_m)
+        return e_decay, -self.tau_e * math.expm1(-period / self.tau_e), -tau * math.expm1(-period / tau)
+
+    def update(self, xp, w, e, m, e_decay: float, gains: tuple[float, float] = (1.0, 1.0)):
+        """The periodic update (``gains = (g_base, g_mod)`` from :meth:`factors`): returns (w, e)."""
+        dw = self.lr * (self.baseline * gains[0] + m * gains[1]) * e + self.drift
+        return xp.clip(w + dw, self.w_min, self.w_max), e * e_decay
 
 
 def spnet_stdp(w_max: float = 10.0, modulator: Modulator | None = None) -> ThreeFactor:

@@ -5,6 +5,8 @@
 3. jax_fixed: bit-identical across chunkings and spike-buffer sizes, Poisson draws identical to
    the float backend, saturations counted, clear errors for what fixed point cannot express.
 4. Statistics: float vs fixed rates within 5% on CUBA and on the Izhikevich 2003 network.
+5. Pair STDP: the integer rules on a worked example, numpy == jax, bit-identical across chunkings,
+   float vs fixed weight trajectories within a derived quantisation bound, refusals.
 """
 
 from __future__ import annotations
@@ -225,6 +227,17 @@ def test_what_fixed_point_cannot_express_fails_clearly():
     net.connect(S, P, ss.AllToAll(), synapse=ss.Delta(), weight=120.0)
     with pytest.raises(ss.SpecError, match="more than a ring entry"):
         net.run(1.0, backend="jax_fixed")
+    # plasticity other than unmodulated pair STDP
+    for rule, match in ((ss.TripletSTDP(), r"plasticity \(TripletSTDP\) is not supported in fixed point"),
+                        (ss.ThreeFactor(ss.STDP()), r"plasticity \(ThreeFactor\) is not supported in fixed point"),
+                        ("astro", "modulated STDP")):
+        net = ss.Network(dt=0.1)
+        P = net.add_population("P", 4, ss.LIF(tau_m=10.0, v_rest=-60.0, v_thresh=-50.0, v_reset=-65.0))
+        if rule == "astro":
+            rule = ss.STDP(modulator=net.add_astrocyte("A", liquid=P, inputs=P))
+        net.connect(P, P, ss.AllToAll(), synapse=ss.Delta(), weight=0.5, plasticity=rule)
+        with pytest.raises(ss.SpecError, match=match):
+            net.run(1.0, backend="jax_fixed")
 
 
 @pytest.mark.parametrize("module", ["spikesim.fixed", "spikesim.backends.verilog"])
@@ -258,3 +271,140 @@ def test_izhikevich_2003_rates_float_vs_fixed_within_5_percent():
             rates[backend] = (np.sum(idx < izh.N_EXC) / izh.N_EXC / 2.0, np.sum(idx >= izh.N_EXC) / izh.N_INH / 2.0)
         ratios[seed] = [f / x for f, x in zip(rates["jax_fixed"], rates["jax"])]
     assert all(abs(r - 1) < 0.05 for rs in ratios.values() for r in rs), ratios
+
+
+# ------------------------------------------------------------------ 5. pair STDP
+def test_stdp_rules_worked_example():
+    """The numbers of docs/fixed_point.md (STDP): tau = 20 ms, dt = 0.1 ms, a+ = 0.01, a- = 0.0105, w = 0.5."""
+    r = F.quantize_stdp("p", ss.STDP(a_plus=0.01, a_minus=0.0105, tau_pre=20.0, tau_post=20.0), 0.1,
+                        F.QuantizationReport())
+    assert (r.dec_pre, r.a_plus, r.a_minus, r.w_max) == (16693539, 167772, 176161, 65536)
+    x = F.trace_decay(np, np.array([F.TRACE_ONE]), r.dec_pre)                  # 1.0 one step later
+    assert int(x[0]) == 16693539
+    y, n = F.trace_jump(np, x, np.array([True]), "all")                        # + 1.0 on a spike
+    assert int(y[0]) == 33470755 and n == 0
+    assert int(F.trace_jump(np, x, np.array([True]), "nearest")[0][0]) == F.TRACE_ONE
+    assert int(F.trace_jump(np, np.array([F.STATE_MAX - 5]), np.array([True]), "all")[1]) == 1  # clamped, counted
+    # additive: floor(16693539 * 167772 / 2^32) = floor(652.09) = 652 LSB; 0.5 -> 0.509949 (float 0.509950)
+    assert int(F.stdp_potentiate(np, r, np.array([32768]), x)[0]) == 32768 + 652
+    # depression with y = 1.995: floor(33470755 * 176161 / 2^32) = floor(1372.83) = 1372
+    assert int(F.stdp_depress(np, r, np.array([32768]), y)[0]) == 32768 - 1372
+    assert int(F.stdp_depress(np, r, np.array([100]), y)[0]) == 0              # hard bound w_min
+    # multiplicative: floor(floor(x * a / 2^24) * (w_max - w) / 2^24) = floor(166935 * 32768 / 2^24) = 326
+    m = F.FixedSTDP(**{**r.__dict__, "multiplicative": True})
+    assert int(F.stdp_potentiate(np, m, np.array([32768]), x)[0]) == 32768 + 326
+
+
+def test_stdp_rules_give_the_same_bits_in_numpy_and_jax():
+    import jax
+    import jax.numpy as jnp
+
+    rng = np.random.default_rng(1)
+    rep = F.QuantizationReport()
+    rules = [F.quantize_stdp("p", ss.STDP(a_plus=0.7, a_minus=0.8, w_min=-2.0, w_max=3.0, dependence=d, pairing=p,
+                                          sign=sg), 0.1, rep)
+             for d, p, sg in (("additive", "all", 1), ("multiplicative", "nearest", -1))]
+    w = rng.integers(-2 * 65536, 3 * 65536, 2000)
+    tr = rng.integers(0, 40 << 24, 2000)
+    spk = rng.random(2000) < 0.3
+    for r in rules:
+        ref = [F.stdp_depress(np, r, w, tr), F.stdp_potentiate(np, r, w, tr), F.trace_decay(np, tr, r.dec_pre),
+               F.trace_jump(np, tr, spk, r.pairing)[0]]
+        assert len(np.unique(ref[0])) > 100 and len(np.unique(ref[1])) > 100
+        with jax.enable_x64(True):
+            got = [F.stdp_depress(jnp, r, jnp.asarray(w), jnp.asarray(tr)),
+                   F.stdp_potentiate(jnp, r, jnp.asarray(w), jnp.asarray(tr)),
+                   F.trace_decay(jnp, jnp.asarray(tr), r.dec_pre), F.trace_jump(jnp, jnp.asarray(tr), jnp.asarray(spk),
+                                                                            r.pairing)[0]]
+        for a, b in zip(got, ref):
+            np.testing.assert_array_equal(np.asarray(a), b)
+
+
+def stdp_pair_network(precision: str, pairing: str, dependence: str, seed: int = 1) -> ss.Network:
+    """20 spike sources onto 6 LIF neurons through plastic synapses (delays 1..7 steps); the post
+    spikes are forced by a second source (Delta, 30 mV), so both backends see the same spikes."""
+    rng = np.random.default_rng(seed)
+    net = ss.Network(dt=0.1, seed=seed, precision=precision)
+
+    def trains(n: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+        k = np.unique(rng.integers(0, 3000, count) * n + rng.integers(0, n, count))
+        return (k // n) * 0.1, k % n
+
+    S = net.add_spike_source("S", 20, *trains(20, 400))
+    D = net.add_spike_source("D", 6, *trains(6, 150))
+    P = net.add_population("P", 6, ss.LIF(tau_m=20.0, v_rest=-65.0, v_thresh=-50.0, v_reset=-65.0, t_ref=0.5))
+    net.connect(D, P, ss.OneToOne(), synapse=ss.Delta(), weight=30.0, delay=0.1)
+    rule = ss.STDP(a_plus=0.02, a_minus=0.021, tau_pre=20.0, tau_post=15.0, w_min=0.0, w_max=1.0, pairing=pairing,
+                   dependence=dependence)
+    pr = net.connect(S, P, ss.AllToAll(), synapse=ss.ExpCurrent(tau=1.0), weight=ss.Uniform(0.3, 0.7),
+                     delay=rng.integers(1, 8, 120) * 0.1, plasticity=rule, name="SP")
+    net.record(P, "spikes")
+    net.record(S, "spikes")
+    net.record(pr, "weights", every=50)
+    return net
+
+
+def max_trace(times_steps: np.ndarray, idx: np.ndarray, n: int, decay: float, pairing: str) -> float:
+    """The largest all-to-all / nearest trace value of ``n`` neurons over their spike trains."""
+    best = 1.0
+    for i in range(n):
+        x, last = 0.0, None
+        for t in np.sort(times_steps[idx == i]):
+            x = (x * decay ** (t - last) if last is not None else 0.0)
+            x = x + 1.0 if pairing == "all" else 1.0
+            best, last = max(best, x), t
+    return best
+
+
+@pytest.mark.parametrize(("pairing", "dependence"), [("all", "additive"), ("nearest", "multiplicative")])
+def test_stdp_float_vs_fixed_weight_trajectories(pairing, dependence):
+    """jax_fixed's weight trajectory equals the float64 one within the quantisation bound.
+
+    Per weight update the fixed-point change differs from the exact one by at most
+    * 1 LSB (2^-16) from the floor of the change (twice, multiplicative: 2^-24 * span, then 2^-16),
+    * |a| * e_x, with e_x <= (x_max * 2^-25 + 2^-24) / (1 - q(decay)) the trace error (the
+      decay coefficient is off by <= 2^-25, each floor loses < 2^-24; errors shrink by the decay),
+    * x_max * 2^-25 (span times that, multiplicative) from the quantised rate;
+    clipping never increases a difference, and a multiplicative update contracts it (factor
+    1 - a x). With U updates of a synapse (pre + post events) and 2^-17 for the initial weight:
+    |w_fixed - w_float| <= 2^-17 + U * per-update bound."""
+    fixed = stdp_pair_network("float64", pairing, dependence).run(300.0, backend="jax_fixed")
+    flt = stdp_pair_network("float64", pairing, dependence).run(300.0, backend="jax")
+    np.testing.assert_array_equal(fixed.spikes("P")[1], flt.spikes("P")[1])
+    w_x = fixed.weights("SP")[1]
+    w_f = flt.weights("SP")[1]
+    diff = np.abs(w_x - w_f).max()
+    # the bound
+    t_s, i_s = fixed.spikes("S")
+    t_p, i_p = fixed.spikes("P")
+    counts = np.bincount(i_s, minlength=20).max() + np.bincount(i_p, minlength=6).max()
+    dec = max(np.exp(-0.1 / 20.0), np.exp(-0.1 / 15.0))
+    x_max = max(max_trace(np.rint(t / 0.1).astype(int), i, n, dec, pairing) for t, i, n in ((t_s, i_s, 20), (t_p, i_p, 6)))
+    e_x = (x_max * 2**-25 + 2**-24) / (1 - dec)
+    span = 1.0 if dependence == "multiplicative" else None
+    a = 0.021
+    per = 2**-16 + (a * e_x + x_max * 2**-25) * (span or 1.0) + (2**-24 * span if span else 0.0)
+    bound = 2**-17 + counts * per
+    assert np.abs(w_f[-1] - w_f[0]).max() > 50 * bound, "the weights barely moved: the test would prove little"
+    assert 0 < diff <= bound, (diff, bound, counts, x_max)
+    assert fixed.info["trace_saturation"] == {"SP": 0}
+
+
+def test_stdp_runs_are_bit_identical_across_chunkings():
+    """Plastic jax_fixed: spikes, recorded and learned weights do not depend on the chunking; and
+    ``proj.plastic = False`` freezes the weights (the post spikes, forced by D, go on unchanged)."""
+    ref = stdp_pair_network("float32", "nearest", "multiplicative").run(300.0, backend="jax_fixed")
+    net = stdp_pair_network("float32", "nearest", "multiplicative")
+    res = net.run(120.0, backend="jax_fixed", chunk=7.3)           # 17 chunks, plastic
+    w_ref = ref.weights("SP")[1]
+    k = res.weights("SP")[1].shape[0]
+    np.testing.assert_array_equal(res.weights("SP")[1], w_ref[:k])
+    w_120 = net.connections("SP")["weight"]
+    np.testing.assert_array_equal(w_120, w_ref[k])                 # recorded at the start of step 1200
+    net.projections["SP"].plastic = False
+    res2 = net.run(180.0, backend="jax_fixed", chunk=7.3)
+    for j in (0, 1):
+        np.testing.assert_array_equal(np.concatenate([res.spikes("P")[j], res2.spikes("P")[j]]), ref.spikes("P")[j])
+    np.testing.assert_array_equal(net.connections("SP")["weight"], w_120)
+    assert np.all(res2.weights("SP")[1] == w_120)
+    assert np.abs(w_ref[-1] - w_120).max() > 0.02 and np.abs(w_120 - w_ref[0]).max() > 0.02

@@ -6,8 +6,10 @@
 * Dopamine-modulated STDP (Izhikevich 2007), ``examples/da_stdp.py``: the fast variant, 1200 s,
   with and without reward (measured, seed 0: target 4.00 with 108 rewards; 0.002 without).
 
-Run times on a 2-core machine (shared, so noisy): Song 2000 about 45-60 s per seed; polychronization
-4-9 min per seed; DA-STDP 6-7 min per run.
+Run times on a shared 2-core machine (noisy): Song 2000 about 45-60 s per seed; polychronization
+2.5 min at load average 5 (before the (neuron, delay) plasticity engine: 4-9 min); DA-STDP 5 min per
+run at load average 4-5 (6-7 min before; its plastic step is about 2x cheaper, but the network
+and its noise input cost as much). CPU time per step: docs/plasticity.md, "Performance".
 
 Song 2000 and Brian2: Brian2's ``examples/synapses/STDP.py`` itself ends with a mean w/gmax of
 0.474 and 0.475 (seeds 0 and 1, method='euler', 100 s; fractions > 0.9 gmax 0.198 and 0.185,

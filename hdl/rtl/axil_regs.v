@@ -32,6 +32,7 @@
 //                         time after core_start (the block counts the core busy from core_start
 //                         until core_busy or core_done is seen) and fall when the run ends.
 //   core_done        in   pulse when a run ends (at or after core_busy falls). Sets STATUS.DONE.
+//                         (core_done and counter changes in the cycle of core_soft_reset set no flag.)
 //   core_step_count, core_overflow_count, core_sat_count [31:0]
 //                    in   level, counters kept by the core (cleared by core_soft_reset); read back
 //                         as STEP_COUNT / OVERFLOW_COUNT / SAT_COUNT. A change of the overflow or
@@ -259,10 +260,11 @@ module axil_regs #(
             if (start_wait & (core_busy | core_done)) start_wait <= 1'b0;
             if ((mem_we | mem_re) & auto_inc) mem_addr_r <= mem_addr_r + 32'd1;
 
-            // sticky flags: hardware set wins over a W1C clear in the same cycle
-            f_done <= (f_done & ~(w_clear & wbits[SPK_STATUS_DONE_LSB]) & ~(w_start & ~busy)) | core_done;
-            f_ovf  <= (f_ovf  & ~(w_clear & wbits[SPK_STATUS_OVERFLOW_LSB]))       | ovf_evt;
-            f_sat  <= (f_sat  & ~(w_clear & wbits[SPK_STATUS_SATURATED_LSB]))      | sat_evt;
+            // sticky flags: hardware set wins over a W1C clear in the same cycle; events seen while
+            // core_soft_reset is high (the core's counters still hold their old values) are ignored
+            f_done <= (f_done & ~(w_clear & wbits[SPK_STATUS_DONE_LSB]) & ~(w_start & ~busy)) | (core_done & ~core_soft_reset);
+            f_ovf  <= (f_ovf  & ~(w_clear & wbits[SPK_STATUS_OVERFLOW_LSB]))       | (ovf_evt & ~core_soft_reset);
+            f_sat  <= (f_sat  & ~(w_clear & wbits[SPK_STATUS_SATURATED_LSB]))      | (sat_evt & ~core_soft_reset);
             f_wrej <= (f_wrej & ~(w_clear & wbits[SPK_STATUS_WRITE_REJECTED_LSB])) | mem_write_rej;
             f_rrej <= (f_rrej & ~(w_clear & wbits[SPK_STATUS_READ_REJECTED_LSB]))  | mem_read_rej;
             f_mto  <= (f_mto  & ~(w_clear & wbits[SPK_STATUS_MEM_TIMEOUT_LSB]))    | rd_timeout;

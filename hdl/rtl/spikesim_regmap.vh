@@ -2,7 +2,7 @@
 // Register map of the spikesim core: include inside a module body (localparams are module scoped).
 // verilator lint_off UNUSEDPARAM
 localparam [31:0] SPK_ID_VALUE = 32'h53504b53;
-localparam [31:0] SPK_VERSION_VALUE = 32'h00010000;
+localparam [31:0] SPK_VERSION_VALUE = 32'h00010100;
 localparam integer SPK_NUM_REGS = 19;
 localparam integer SPK_MAX_OFFSET = 72;
 // ID: Identifies the core: ASCII "SPKS".
@@ -12,7 +12,7 @@ localparam [31:0] SPK_RST_ID = 32'h53504b53;
 // VERSION: Register-map version.
 localparam [31:0] SPK_REG_VERSION = 32'h00000004;
 localparam [31:0] SPK_IDX_VERSION = 32'd1;
-localparam [31:0] SPK_RST_VERSION = 32'h00010000;
+localparam [31:0] SPK_RST_VERSION = 32'h00010100;
 localparam integer SPK_VERSION_PATCH_LSB = 0;  // RO: patch
 localparam integer SPK_VERSION_PATCH_W = 8;
 localparam integer SPK_VERSION_MINOR_LSB = 8;  // RO: minor (additions)
@@ -27,7 +27,7 @@ localparam [31:0] SPK_RST_HW_INFO0 = 32'h00000000;
 localparam [31:0] SPK_REG_HW_INFO1 = 32'h0000000c;
 localparam [31:0] SPK_IDX_HW_INFO1 = 32'd3;
 localparam [31:0] SPK_RST_HW_INFO1 = 32'h00000000;
-// CTRL: Control. Every write also sets IRQ_EN (write it with START). START is ignored while the core is busy; SOFT_RESET wins over START/STOP in the same write, resets the core and clears the STATUS flags and REJECT_COUNT; the RW registers keep their values.
+// CTRL: Control. Every write also sets IRQ_EN (write it with START). START is ignored while the core is busy; SOFT_RESET wins over START/STOP in the same write, resets the core and clears the STATUS flags and REJECT_COUNT; the RW registers keep their values. After any reset (SOFT_RESET, also in the middle of a run, or aresetn) BUSY stays high while the core clears its delay ring and external-current RAM (2**(RB+NB) clocks); wait for BUSY = 0 before START or a memory access. The STATE, PARAM and synapse memories keep their contents (rewrite STATE to restart from t = 0).
 localparam [31:0] SPK_REG_CTRL = 32'h00000010;
 localparam [31:0] SPK_IDX_CTRL = 32'd4;
 localparam [31:0] SPK_RST_CTRL = 32'h00000000;
@@ -79,7 +79,7 @@ localparam integer SPK_MEM_SEL_AUTO_INC_W = 1;
 localparam [31:0] SPK_REG_MEM_ADDR = 32'h00000024;
 localparam [31:0] SPK_IDX_MEM_ADDR = 32'd9;
 localparam [31:0] SPK_RST_MEM_ADDR = 32'h00000000;
-// MEM_WDATA: Writing stores the word at (MEM_SEL, MEM_ADDR) if the core is idle; while busy the write is rejected (STATUS.WRITE_REJECTED, REJECT_COUNT). Reads back the last value written.
+// MEM_WDATA: Writing stores the word at (MEM_SEL, MEM_ADDR) if the core is idle; while busy the write is rejected (STATUS.WRITE_REJECTED, REJECT_COUNT) and the memory is unchanged. Writable: STATE, PARAM, WEIGHT (the low weight bits are kept), DELAY (1 .. ring depth), TARGET; ROW_PTR and TRACE ignore writes. Reads back the last value written.
 localparam [31:0] SPK_REG_MEM_WDATA = 32'h00000028;
 localparam [31:0] SPK_IDX_MEM_WDATA = 32'd10;
 localparam [31:0] SPK_RST_MEM_WDATA = 32'h00000000;

@@ -11,7 +11,9 @@
 //   4. SYN    for every source in the spike list walk its fan-out [start, end) (CSR):
 //             ring[slot][(t + d) mod R][target] += w, one synapse per clock in a 3-stage
 //             pipeline (read synapse, read ring, write ring) with forwarding of the last write;
-//   5. done:  `done` pulses, `step` increments, `spike_count` holds the spikes of step t.
+//   5. STDP   (STDP = 1) the plasticity phase of ss_stdp.v: traces, pre events (the plastic synapses
+//             enqueued by the walks above, due now), post events; it rewrites weights in the synapse RAM;
+//   6. done:  `done` pulses, `step` increments, `spike_count` holds the spikes of step t.
 // Step t therefore uses only spikes of steps <= t-1 (every delay d >= 1).
 // All RAMs have one synchronous read port and one write port and no reset.
 // While idle, the host read port reads the state, spike list, iext and parameter RAMs
@@ -30,6 +32,14 @@ module ss_core #(
     parameter integer WB = 24,         // weight bits (Q8.16)
     parameter integer IEB = 1,         // current-event address bits
     parameter integer SEB = 1,         // source-event address bits
+    // pair STDP (ss_stdp.v; STDP = 0: no plasticity, the synapse word has no plastic bit)
+    parameter integer STDP = 0,        // 1: synapse words carry a plastic bit on top; the STDP unit runs
+    parameter integer NSRC = 8,        // neurons + spike sources
+    parameter integer QB = 1,          // STDP queue row bits (2**QB >= plastic synapses)
+    parameter integer CPB = 1,         // STDP CSC address bits
+    parameter integer PAIR = 0, MULT = 0, AP = 0, AM = 0, WMIN = 0, WMAX = 0, DPRE = 0, DPOST = 0,
+    parameter CPTR_FILE = "",
+    parameter CSC_FILE = "",
     parameter PARAM_FILE = "",
     parameter STATE_FILE = "",
     parameter PTR_FILE = "",
@@ -49,19 +59,27 @@ module ss_core #(
     input  wire [31:0] host_addr,
     input  wire [7:0]  host_lane,      // 32-bit field of a wide word; synapse: 0 weight, 1 delay mod R, 2 target,
                                        // 3 slot; pointer: 0 start, 1 end
-    output reg  [31:0] host_rdata
+    output reg  [31:0] host_rdata,
+    // host writes (ss_system, only while idle): host_we writes host_wdata into lane host_lane of
+    // (host_sel, host_addr) by read-modify-write of the word read in the previous clock (hold
+    // host_sel/host_addr/host_lane one clock before host_we). Writable: 0 state, 3 params,
+    // 4 synapse (lanes 0 weight, 1 delay mod R, 2 target). host_sel 7: clear the delay ring and the
+    // iext RAM (busy for 2**(RB+NB) clocks), needed after a reset in the middle of a run.
+    input  wire        host_we,
+    input  wire [31:0] host_wdata
 );
     localparam integer NSLOT = NCUR + 2;
     localparam integer SW = 32 * (2 + NCUR);                                  // state word
     localparam integer PW = (MODEL == 0) ? 32 * (5 + 2 * NCUR) : 32 * (6 + NCUR);  // param word
-    localparam integer YW = WB + RB + CB + NB;                                 // synapse word
+    localparam integer YW = WB + RB + CB + NB + ((STDP != 0) ? 1 : 0);         // synapse word (+ plastic bit)
     localparam integer IEW = 64 + NB;                                          // {value, neuron, step}
     localparam integer SEW = 32 + SB;                                          // {source, step}
     localparam integer RA = RB + NB;                                           // ring address bits
     localparam [NB:0] NN = N[NB:0];                                                // N, NB+1 bits wide
 
     localparam [3:0] IDLE = 4'd0, I_RD = 4'd1, I_CHK = 4'd2, NEUR = 4'd3, S_RD = 4'd4, S_CHK = 4'd5,
-                     L_RD = 4'd6, P_RD = 4'd7, P_LATCH = 4'd8, WALK = 4'd9, FIN = 4'd10;
+                     L_RD = 4'd6, P_RD = 4'd7, P_LATCH = 4'd8, WALK = 4'd9, FIN = 4'd10, CLR = 4'd11,
+                     PSTART = 4'd12, PLAST = 4'd13;
     reg [3:0] phase;
 
     // ------------------------------------------------------------------ memories
@@ -96,20 +114,53 @@ module ss_core #(
     reg [31:0]   last_wdata;
     reg [2:0]    host_sel_q;
     reg [7:0]    host_lane_q;
+    // STDP unit: synapse RAM port while phase == PLAST, and the synapse read by the walk (enqueue)
+    wire         pl_act = (phase == PLAST);
+    wire         pl_done, pl_sy_re, pl_sy_we;
+    wire [YB-1:0] pl_sy_raddr, pl_sy_waddr;
+    wire [YW-1:0] pl_sy_wdata;
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg  [YB-1:0] yq;            // the synapse whose word is in sy_rdata during the walk (unused without STDP)
+    /* verilator lint_on UNUSEDSIGNAL */
+
+    // host writes while idle: one 32-bit lane of the word the idle read port fetched last clock
+    wire hw_idle = (phase == IDLE);
+    wire hw = hw_idle && host_we && !tick;
+    wire hw_st = hw && host_sel == 3'd0 && ({24'd0, host_lane} < SW / 32);
+    wire hw_pr = hw && host_sel == 3'd3 && ({24'd0, host_lane} < PW / 32);
+    wire hw_sy = hw && host_sel == 3'd4 && host_lane < 8'd3;
+    wire [SW-1:0] st_hw = (st_rdata & ~({{(SW-32){1'b0}}, 32'hFFFFFFFF} << (32 * host_lane)))
+                          | ({{(SW-32){1'b0}}, host_wdata} << (32 * host_lane));
+    wire [PW-1:0] pr_hw = (pr_rdata & ~({{(PW-32){1'b0}}, 32'hFFFFFFFF} << (32 * host_lane)))
+                          | ({{(PW-32){1'b0}}, host_wdata} << (32 * host_lane));
+    reg  [YW-1:0] sy_hw;
+    always @* begin
+        sy_hw = sy_rdata;
+        case (host_lane)
+            8'd0: sy_hw[NB + CB + RB +: WB] = host_wdata[WB-1:0];
+            8'd1: sy_hw[NB + CB +: RB] = host_wdata[RB-1:0];
+            default: sy_hw[0 +: NB] = host_wdata[NB-1:0];
+        endcase
+    end
+    // ring / iext clear sweep (phase CLR)
+    reg  [RA:0] clr_a;
+    wire clr = (phase == CLR) && !clr_a[RA];
 
     ss_ram #(.W(SW), .AW(NB), .INIT_FILE(STATE_FILE)) u_state (
-        .clk(clk), .re(st_re), .raddr(st_raddr), .rdata(st_rdata), .we(st_we), .waddr(pidx), .wdata(st_wdata));
+        .clk(clk), .re(st_re), .raddr(st_raddr), .rdata(st_rdata), .we(st_we | hw_st),
+        .waddr(hw_idle ? host_addr[NB-1:0] : pidx), .wdata(hw_idle ? st_hw : st_wdata));
     ss_ram #(.W(PW), .AW(NB), .INIT_FILE(PARAM_FILE)) u_param (
-        .clk(clk), .re(pr_re), .raddr(pr_raddr), .rdata(pr_rdata), .we(1'b0), .waddr({NB{1'b0}}), .wdata({PW{1'b0}}));
+        .clk(clk), .re(pr_re), .raddr(pr_raddr), .rdata(pr_rdata), .we(hw_pr), .waddr(host_addr[NB-1:0]), .wdata(pr_hw));
     ss_ram #(.W(32), .AW(NB)) u_iext (
         .clk(clk), .re(ie_re), .raddr(ie_raddr), .rdata(ie_rdata), .we(ie_we),
-        .waddr(iv_rdata[32 +: NB]), .wdata(iv_rdata[32 + NB +: 32]));
+        .waddr(clr ? clr_a[NB-1:0] : iv_rdata[32 +: NB]), .wdata(clr ? 32'd0 : iv_rdata[32 + NB +: 32]));
     ss_ram #(.W(SB), .AW(SB)) u_list (
         .clk(clk), .re(sl_re), .raddr(sl_raddr), .rdata(sl_rdata), .we(sl_we), .waddr(sl_waddr), .wdata(sl_wdata));
     ss_ram #(.W(2 * YB), .AW(SB), .INIT_FILE(PTR_FILE)) u_ptr (
         .clk(clk), .re(pt_re), .raddr(pt_raddr), .rdata(pt_rdata), .we(1'b0), .waddr({SB{1'b0}}), .wdata({2 * YB{1'b0}}));
     ss_ram #(.W(YW), .AW(YB), .INIT_FILE(SYN_FILE)) u_syn (
-        .clk(clk), .re(sy_re), .raddr(sy_raddr), .rdata(sy_rdata), .we(1'b0), .waddr({YB{1'b0}}), .wdata({YW{1'b0}}));
+        .clk(clk), .re(sy_re), .raddr(sy_raddr), .rdata(sy_rdata), .we(hw_sy | pl_sy_we),
+        .waddr(pl_act ? pl_sy_waddr : host_addr[YB-1:0]), .wdata(pl_act ? pl_sy_wdata : sy_hw));
     ss_ram #(.W(IEW), .AW(IEB), .INIT_FILE(IEV_FILE)) u_iev (
         .clk(clk), .re(iv_re), .raddr(ip), .rdata(iv_rdata), .we(1'b0), .waddr({IEB{1'b0}}), .wdata({IEW{1'b0}}));
     ss_ram #(.W(SEW), .AW(SEB), .INIT_FILE(SEV_FILE)) u_sev (
@@ -144,14 +195,14 @@ module ss_core #(
     wire neur_issue = (phase == NEUR) && (ni < NN);
     wire unused_host_addr = &{1'b0, host_addr, 1'b0};
     assign st_we = (phase == NEUR) && pv;
-    assign ie_we = (phase == I_CHK) && (iv_rdata[31:0] <= step);
+    assign ie_we = ((phase == I_CHK) && (iv_rdata[31:0] <= step)) || clr;
     assign iv_re = (phase == I_RD);
     assign sv_re = (phase == S_RD);
     wire host_idle = (phase == IDLE);
     assign pt_re = (phase == P_RD) || (host_idle && host_sel == 3'd5);
-    assign sy_re = ((phase == WALK) && (yj != yend)) || (host_idle && host_sel == 3'd4);
+    assign sy_re = ((phase == WALK) && (yj != yend)) || (host_idle && host_sel == 3'd4) || pl_sy_re;
     wire [SB-1:0] pt_raddr = host_idle ? host_addr[SB-1:0] : sl_rdata;
-    wire [YB-1:0] sy_raddr = host_idle ? host_addr[YB-1:0] : yj;
+    wire [YB-1:0] sy_raddr = host_idle ? host_addr[YB-1:0] : pl_act ? pl_sy_raddr : yj;
     wire walk_end = (phase == WALK) && (yj == yend) && !a_v && !b_v;
     // forwarding: a ring word read in the same clock as the previous write to its address is stale
     wire fwd = last_we && (last_addr == rg_raddr_q) && (last_slot == slot_r);
@@ -163,6 +214,23 @@ module ss_core #(
     wire [RB-1:0] y_dly  = sy_rdata[NB + CB +: RB];
     wire [WB-1:0] y_w    = sy_rdata[NB + CB + RB +: WB];
     wire [RB-1:0] y_row  = row + y_dly;
+
+    generate
+        if (STDP != 0) begin : stdp
+            // a plastic synapse read by the walk reaches its pre event at step t + d - 1
+            ss_stdp #(.N(N), .NB(NB), .NSRC(NSRC), .SB(SB), .RB(RB), .YB(YB), .YW(YW), .WO(NB + CB + RB), .WB(WB),
+                      .QB(QB), .CPB(CPB), .PAIR(PAIR), .MULT(MULT), .AP(AP), .AM(AM), .WMIN(WMIN), .WMAX(WMAX),
+                      .DPRE(DPRE), .DPOST(DPOST), .CPTR_FILE(CPTR_FILE), .CSC_FILE(CSC_FILE)) u_stdp (
+                .clk(clk), .rst(rst), .row(row), .spk_we(sl_we), .spk_idx(sl_wdata),
+                .enq((phase == WALK) && a_v && sy_rdata[YW-1]), .enq_row(y_row - 1'b1), .enq_syn(yq),
+                .start(phase == PSTART), .done(pl_done),
+                .sy_re(pl_sy_re), .sy_raddr(pl_sy_raddr), .sy_rdata(sy_rdata),
+                .sy_we(pl_sy_we), .sy_waddr(pl_sy_waddr), .sy_wdata(pl_sy_wdata));
+        end else begin : no_stdp
+            assign pl_done = 1'b1;  assign pl_sy_re = 1'b0;  assign pl_sy_we = 1'b0;
+            assign pl_sy_raddr = {YB{1'b0}};  assign pl_sy_waddr = {YB{1'b0}};  assign pl_sy_wdata = {YW{1'b0}};
+        end
+    endgenerate
 
     // read/write port multiplexers (combinational)
     always @* begin
@@ -193,6 +261,9 @@ module ss_core #(
             end
             L_RD: begin
                 sl_re = 1'b1;  sl_raddr = si[SB-1:0];
+            end
+            CLR: begin
+                rg_we = {NSLOT{clr}};  rg_waddr = clr_a[RA-1:0];
             end
             WALK: begin
                 rg_re = a_v;  rg_raddr = {y_row, y_tgt};
@@ -236,7 +307,11 @@ module ss_core #(
             case (phase)
                 IDLE: if (tick) begin
                     busy <= 1'b1;  phase <= I_RD;  cnt <= 0;  si <= 0;  ni <= 0;  pv <= 1'b0;
+                end else if (host_we && host_sel == 3'd7) begin
+                    busy <= 1'b1;  phase <= CLR;  clr_a <= 0;
                 end
+                CLR: if (clr_a[RA]) begin busy <= 1'b0;  phase <= IDLE; end
+                     else clr_a <= clr_a + 1'b1;
                 I_RD: phase <= I_CHK;
                 I_CHK: if (iv_rdata[31:0] <= step) begin
                     ip <= ip + 1'b1;  phase <= I_RD;
@@ -255,7 +330,9 @@ module ss_core #(
                 S_CHK: if (sv_rdata[31:0] <= step) begin
                     sp <= sp + 1'b1;  cnt <= cnt + 1'b1;  phase <= S_RD;
                 end else phase <= L_RD;
-                L_RD: phase <= (si == cnt) ? FIN : P_RD;
+                L_RD: phase <= (si == cnt) ? ((STDP != 0) ? PSTART : FIN) : P_RD;
+                PSTART: phase <= PLAST;
+                PLAST: if (pl_done) phase <= FIN;
                 P_RD: begin
                     si <= si + 1'b1;  phase <= P_LATCH;
                 end
@@ -264,7 +341,9 @@ module ss_core #(
                     a_v <= 1'b0;  b_v <= 1'b0;
                 end
                 WALK: begin
-                    if (sy_re) yj <= yj + 1'b1;
+                    if (sy_re) begin
+                        yj <= yj + 1'b1;  yq <= yj;
+                    end
                     a_v <= sy_re;
                     b_v <= a_v;
                     if (a_v) begin

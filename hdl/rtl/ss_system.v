@@ -7,13 +7,20 @@
 //   ever dropped, so OVERFLOW_COUNT stays 0.
 // * Spike words (SPIKE_DATA.DATA, 31 bits): {step[30-SB:0], index[SB-1:0]}: the global index
 //   (neurons, then spike sources) and the step modulo 2**(31-SB).
-// * Memories (MEM_SEL / MEM_ADDR / MEM_RDATA, read only in this version; writes are ignored):
+// * Memories (MEM_SEL / MEM_ADDR / MEM_RDATA / MEM_WDATA), host access only while idle:
 //   STATE  word address {neuron, field[SLB-1:0]}: fields v, refr|u, I_0 .. (Q16.16, two's complement)
 //   PARAM  word address {neuron, field[PLB-1:0]}: the parameter word's 32-bit fields
 //   WEIGHT / DELAY / TARGET: per synapse in fan-out (CSR) order: Q8.16 weight sign-extended,
 //          delay in steps (1 .. 2**RB), global target neuron
 //   ROW_PTR: first synapse of source i (i = 0 .. NSRC; entry NSRC = number of synapses)
 //   Reads answer 3 clocks after mem_re. Other memory ids read 0.
+//   Writes (mem_we, one clock): STATE, PARAM, WEIGHT (low WB bits kept), DELAY (stored mod 2**RB,
+//   so 2**RB reads back as 2**RB), TARGET; the core read-modify-writes the word it read in the clock
+//   before from the live MEM_SEL/MEM_ADDR. ROW_PTR and other ids ignore writes. axil_regs rejects
+//   writes while busy (STATUS.WRITE_REJECTED, REJECT_COUNT), so they never reach the core.
+// * Reset (aresetn or CTRL.SOFT_RESET), also in the middle of a run: controller, counters and FIFO
+//   are reset, then the core clears its delay ring and iext RAM (2**(RB+NB) clocks, STATUS.BUSY = 1).
+//   STATE/PARAM/synapse RAMs keep their contents: the host rewrites STATE to restart from t = 0.
 module ss_system #(
     parameter integer MODEL = 0, NETM = 0, DTV = 0, N = 8, NB = 3, SB = 4, NCUR = 1, CB = 2, RB = 1,
     parameter integer YB = 1, WB = 24, IEB = 1, SEB = 1,
@@ -95,7 +102,7 @@ module ss_system #(
         .we(fifo_we), .waddr(wptr[FIFO_AW-1:0]), .wdata(fifo_wdata));
 
     // ------------------------------------------------------------------ host port of the core
-    reg        tick;
+    reg        tick, h_we;
     reg [2:0]  h_sel;
     reg [31:0] h_addr;
     reg [7:0]  h_lane;
@@ -103,11 +110,13 @@ module ss_system #(
               .YB(YB), .WB(WB), .IEB(IEB), .SEB(SEB), .PARAM_FILE(PARAM_FILE), .STATE_FILE(STATE_FILE),
               .PTR_FILE(PTR_FILE), .SYN_FILE(SYN_FILE), .IEV_FILE(IEV_FILE), .SEV_FILE(SEV_FILE)) u_core (
         .clk(aclk), .rst(rst), .tick(tick), .busy(cbusy), .done(cdone), .step(step), .sat_count(sat_count),
-        .spike_count(spike_count), .host_sel(h_sel), .host_addr(h_addr), .host_lane(h_lane), .host_rdata(host_rdata));
+        .spike_count(spike_count), .host_sel(h_sel), .host_addr(h_addr), .host_lane(h_lane), .host_rdata(host_rdata),
+        .host_we(h_we), .host_wdata(mem_wdata));
 
 
     // ------------------------------------------------------------------ run controller
-    localparam [2:0] R_IDLE = 3'd0, R_TICK = 3'd1, R_WAIT = 3'd2, R_COPY = 3'd3, R_PUSH = 3'd4, R_END = 3'd5;
+    localparam [2:0] R_IDLE = 3'd0, R_TICK = 3'd1, R_WAIT = 3'd2, R_COPY = 3'd3, R_PUSH = 3'd4, R_END = 3'd5,
+                     R_CLR = 3'd6, R_CLRW = 3'd7;
     reg [2:0]  rs;
     reg [31:0] left;
     reg        run_all, stop_req;
@@ -118,20 +127,28 @@ module ss_system #(
     reg [31:0] m_addr;
 
     wire [31:0] spk_step = step - 32'd1;
+    // idle: the host port follows the latched read address while a read is pending, else the live
+    // MEM_SEL/MEM_ADDR, so the word a write modifies was read in the clock before mem_we
+    wire [7:0]  a_id = (mr != 2'd0) ? m_id : mem_sel;
+    wire [31:0] a_addr = (mr != 2'd0) ? m_addr : mem_addr;
     always @* begin
-        h_sel = 3'd1;  h_addr = {{(31-SB){1'b0}}, j};  h_lane = 8'd0;
-        if (rs == R_IDLE) begin
+        h_sel = 3'd1;  h_addr = {{(31-SB){1'b0}}, j};  h_lane = 8'd0;  h_we = 1'b0;
+        if (rs == R_CLR) begin
+            h_sel = 3'd7;  h_we = 1'b1;                           // 7: clear the ring and iext
+        end else if (rs == R_IDLE) begin
             h_lane = 8'd0;  h_addr = 32'd0;  h_sel = 3'd6;      // 6: no memory
-            case (m_id)
-                SPK_MEM_STATE:   begin h_sel = 3'd0;  h_addr = m_addr >> SLB;  h_lane = m_addr[7:0] & ((8'd1 << SLB) - 8'd1); end
-                SPK_MEM_PARAM:   begin h_sel = 3'd3;  h_addr = m_addr >> PLB;  h_lane = m_addr[7:0] & ((8'd1 << PLB) - 8'd1); end
-                SPK_MEM_WEIGHT:  begin h_sel = 3'd4;  h_addr = m_addr;  h_lane = 8'd0; end
-                SPK_MEM_DELAY:   begin h_sel = 3'd4;  h_addr = m_addr;  h_lane = 8'd1; end
-                SPK_MEM_TARGET:  begin h_sel = 3'd4;  h_addr = m_addr;  h_lane = 8'd2; end
+            h_we = mem_we && (a_id == SPK_MEM_STATE || a_id == SPK_MEM_PARAM || a_id == SPK_MEM_WEIGHT ||
+                              a_id == SPK_MEM_DELAY || a_id == SPK_MEM_TARGET);
+            case (a_id)
+                SPK_MEM_STATE:   begin h_sel = 3'd0;  h_addr = a_addr >> SLB;  h_lane = a_addr[7:0] & ((8'd1 << SLB) - 8'd1); end
+                SPK_MEM_PARAM:   begin h_sel = 3'd3;  h_addr = a_addr >> PLB;  h_lane = a_addr[7:0] & ((8'd1 << PLB) - 8'd1); end
+                SPK_MEM_WEIGHT:  begin h_sel = 3'd4;  h_addr = a_addr;  h_lane = 8'd0; end
+                SPK_MEM_DELAY:   begin h_sel = 3'd4;  h_addr = a_addr;  h_lane = 8'd1; end
+                SPK_MEM_TARGET:  begin h_sel = 3'd4;  h_addr = a_addr;  h_lane = 8'd2; end
                 SPK_MEM_ROW_PTR: begin
                     h_sel = 3'd5;
-                    h_addr = (m_addr == NSRC) ? m_addr - 32'd1 : m_addr;
-                    h_lane = (m_addr == NSRC) ? 8'd1 : 8'd0;
+                    h_addr = (a_addr == NSRC) ? a_addr - 32'd1 : a_addr;
+                    h_lane = (a_addr == NSRC) ? 8'd1 : 8'd0;
                 end
                 default: ;
             endcase
@@ -145,7 +162,7 @@ module ss_system #(
         mem_rvalid <= 1'b0;
         wptr_q <= wptr;
         if (rst) begin
-            rs <= R_IDLE;  sys_busy <= 1'b0;  stop_req <= 1'b0;  mr <= 2'd0;
+            rs <= R_CLR;  sys_busy <= 1'b1;  stop_req <= 1'b0;  mr <= 2'd0;
             wptr <= 0;  wptr_q <= 0;  rptr <= 0;
         end else begin
             rptr <= rptr_next;
@@ -179,10 +196,11 @@ module ss_system #(
                     j <= j + 1'b1;  rs <= R_COPY;
                 end
                 R_END: begin sys_busy <= 1'b0;  sys_done <= 1'b1;  rs <= R_IDLE; end
-                default: rs <= R_IDLE;
+                R_CLR: rs <= R_CLRW;                                  // the core starts its clear sweep
+                R_CLRW: if (!cbusy) begin sys_busy <= 1'b0;  rs <= R_IDLE; end
             endcase
         end
     end
-    wire unused_sys = &{1'b0, core_modulator, mem_wdata, mem_we, cbusy, host_rdata, spike_count, spk_step, 1'b0};
+    wire unused_sys = &{1'b0, core_modulator, host_rdata, spike_count, spk_step, 1'b0};
 endmodule
 `default_nettype wire

@@ -8,7 +8,9 @@ spike FIFO and reads the STATE memory and SAT_COUNT. The result is bit-identical
 
 Limits of this version: spikes are the only recording (state traces raise SpecError); a later
 ``run`` re-simulates from step 0 and returns the new steps (the simulator does not persist between
-runs); the saturation count is the design's total, reported as ``info["saturation"] = {"all": n}``.
+runs); the saturation count is the design's total, reported as ``info["saturation"] = {"all": n}``;
+``info["cycles"]`` is the clock cycles of the simulated run (all ``t_end`` steps, from the START write
+to STATUS.DONE, with the host draining the spike FIFO as it goes).
 """
 
 from __future__ import annotations
@@ -67,7 +69,8 @@ class FpgaSimRunner:
             steps_out[k] = base
         state = [sum(data["state"][i * lanes + j] << (32 * j) for j in range(2 + self.design.params["NCUR"]))
                  for i in range(self.design.n_neurons)]
-        return {"steps": steps_out, "idx": idx, "state": unpack_state(self.design, state), "sat": data["sat"]}
+        return {"steps": steps_out, "idx": idx, "state": unpack_state(self.design, state), "sat": data["sat"],
+                "cycles": data["cycles"]}
 
     def run(self, n_steps: int, records: list[Record], progress: bool = False,
             chunk_steps: int | None = None, spike_buffer: int | None = None, controls: dict | None = None) -> Result:
@@ -81,7 +84,7 @@ class FpgaSimRunner:
         out = self._simulate(t_end)
         dt = self.plan.dt
         info = {"sim": self.sim, "sim_s": time.perf_counter() - t0, "saturation": {"all": int(out["sat"])},
-                "work_dir": str(self.work)}
+                "work_dir": str(self.work), "cycles": int(out["cycles"])}
         res = Result(dt, t_start * dt, t_end * dt, {p.name: p.n for p in self.plan.pops}, info=info)
         keep = out["steps"] >= t_start
         for r in records:

@@ -14,6 +14,7 @@ import os
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
+from cocotb.utils import get_sim_time
 
 from spikesim.fpga import regmap as rm
 
@@ -84,8 +85,20 @@ async def run(dut):
     dut.aresetn.value = 1
     await RisingEdge(dut.aclk)
     assert await bus.read(reg["ID"]) == rm.ID_VALUE
+    busy_bit = 1 << rm.by_name("STATUS").field("BUSY").lsb
+    while await bus.read(reg["STATUS"]) & busy_bit:  # the core clears its delay ring after a reset
+        await ClockCycles(dut.aclk, 16)
     await bus.write(reg["STEPS"], steps)
-    await bus.write(reg["CTRL"], 1 << rm.by_name("CTRL").field("START").lsb)
+    ctrl = rm.by_name("CTRL")
+    t_start = get_sim_time("ns")
+    t_done: list[float] = []
+
+    async def watch_done() -> None:  # irq = IRQ_EN & STATUS.DONE rises when the run ends
+        await RisingEdge(dut.irq)
+        t_done.append(get_sim_time("ns"))
+
+    end = cocotb.start_soon(watch_done())
+    await bus.write(reg["CTRL"], (1 << ctrl.field("START").lsb) | (1 << ctrl.field("IRQ_EN").lsb))
     spikes, finished = [], False
     while True:
         word = await bus.read(reg["SPIKE_DATA"])
@@ -98,9 +111,11 @@ async def run(dut):
         if not finished:
             await ClockCycles(dut.aclk, 32)
     assert await bus.read(reg["STEP_COUNT"]) == steps
+    await end
+    cycles = round((t_done[0] - t_start) / 10)  # from the START write to DONE (10 ns clock)
     await bus.write(reg["MEM_SEL"], rm.MEMORIES["STATE"] | (1 << rm.by_name("MEM_SEL").field("AUTO_INC").lsb))
     await bus.write(reg["MEM_ADDR"], 0)
     state = [await bus.read(reg["MEM_RDATA"]) for _ in range(n * lanes)]
     sat = await bus.read(reg["SAT_COUNT"])
     with open(os.environ["SS_OUT"], "w") as f:
-        json.dump({"spikes": spikes, "state": state, "sat": sat}, f)
+        json.dump({"spikes": spikes, "state": state, "sat": sat, "cycles": cycles}, f)

@@ -8,12 +8,18 @@ the same order and the same ring layout as the float runner:
    ``v += w`` (gated by the previous step's refractory count), CurrentPulse;
 2. integrate, threshold, reset (``fixed.lif_advance`` / ``fixed.izh_advance``);
 3. draw Poisson spikes (the same uniform draws as the float runner) and read spike sources;
-4. push the spikes of every population into the int32 ring (event-driven, exact adds).
+4. push the spikes of every population into the int32 ring (event-driven, exact adds);
+5. pair STDP on plastic projections (``fixed.trace_decay``, ``fixed.stdp_depress``,
+   ``fixed.stdp_potentiate``, ``fixed.trace_jump``), with the event tables and the pre-trace
+   history of the float runner (``backends/jax_plastic.py``): depression on the rows whose
+   spikes arrive, potentiation on the columns of the neurons that fired.
 
 State is int32 (Q16.16 mV); statements are evaluated in int64 inside ``jax.enable_x64``
 and clamped; the saturations of each population are counted and returned in
-``Result.info["saturation"]``. Recorded states come back as float64 mV (exact: value / 2^16).
-The results do not depend on the chunking or on the spike-buffer size.
+``Result.info["saturation"]`` (trace clamps of STDP in ``info["trace_saturation"]``, per
+projection). Recorded states come back as float64 mV (exact: value / 2^16), recorded and
+learned weights as float64 (exact: value / 2^16). The results do not depend on the chunking
+or on the spike-buffer sizes.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from ..plan import Plan
 from ..result import Result
 from ..values import SpecError
 from .jax_core import build_layout, deliver, push, step_keys, stream_key
+from .jax_plastic import _gather, _select_rows, build_plastic
 from .jax_record import RecSpec, empty_buffer, read_buffer, set_row, source_spikes, write_state
 
 MAX_CHUNK = 20000
@@ -54,14 +61,20 @@ class JaxFixedRunner:
         qplan = replace(plan, projs=[replace(pr, weight=self.fplan.weights[pr.name].astype(np.float64))
                                      for pr in plan.projs])
         self.layout, tables, self.slots = build_layout(qplan)
+        self.plastic, ptables = build_plastic(qplan, self.slots, {s: t["weight"].size for s, t in tables.items()})
+        self.plastic_on = {ps.name: True for ps in self.plastic}
         with jax.enable_x64(True):
-            self.tables = {"code": {s: jnp.asarray(t["code"]) for s, t in tables.items()}}
+            self.tables = {"code": {s: jnp.asarray(t["code"]) for s, t in tables.items()},
+                           "plastic": {k: {n: jnp.asarray(a) for n, a in t.items()} for k, t in ptables.items()}}
             self.coef = [None if fp is None else jax.tree.map(lambda a: jnp.asarray(a, jnp.int64), fp.coef)
                          for fp in self.fplan.pops]
             self.inputs = [self._input_tables(k) if p.kind == "neurons" else None for k, p in enumerate(plan.pops)]
             self.state = self._initial_state(tables)
         self.step = 0
         self.buffer = {g.pop: min(g.n, 32) for g in self.layout.groups}
+        for ps in self.plastic:  # rows with arriving spikes, columns of post spikes
+            self.buffer[("pre", ps.name)] = min(ps.n_pre, 32)
+            self.buffer[("post", ps.name)] = min(ps.n_post, 32)
         self._compiled: dict = {}
 
     # ---------------------------------------------------------------- set-up
@@ -91,7 +104,11 @@ class JaxFixedRunner:
             pops.append(st)
         ring = jnp.zeros(self.layout.depth * self.layout.width, jnp.int32)
         weights = {s: jnp.asarray(t["weight"].astype(np.int64), jnp.int32) for s, t in tables.items()}
-        return {"ring": ring, "pops": pops, "weights": weights}
+        plastic = {ps.name: {"hist_b": jnp.zeros((ps.depth, ps.n_pre), jnp.int32),
+                             "hist_s": jnp.zeros((ps.depth, ps.n_pre), jnp.bool_),
+                             "pre": jnp.zeros(ps.n_pre, jnp.int32), "post": jnp.zeros(ps.n_post, jnp.int32)}
+                   for ps in self.plastic}
+        return {"ring": ring, "pops": pops, "weights": weights, "plastic": plastic}
 
     # ------------------------------------------------------------- one step
     def _step_pop(self, k: int, st32: dict, row, i_ext, sat):
@@ -121,6 +138,50 @@ class JaxFixedRunner:
             i_ext = i_ext + m * q
         return i_ext, sat
 
+    def _plastic_step(self, ps, tab: dict, st: dict, w, spk_pre, spk_post, t, on, sizes: tuple[int, int], sat):
+        """Pair STDP on one projection (after the push). ``w``: the flat int32 fan-out weights of the
+        source group. Returns (state, w, (pre count, post count), sat): the same events, traces and
+        history as ``jax_plastic.step``, with the integer rules of :mod:`spikesim.fixed`."""
+        r, depth, n_pre = self.fplan.rules[ps.name], ps.depth, ps.n_pre
+        pre_b = F.trace_decay(jnp, st["pre"], r.dec_pre)
+        post_b = F.trace_decay(jnp, st["post"], r.dec_post)
+        hist_b = st["hist_b"].at[t % depth].set(pre_b.astype(jnp.int32))
+        hist_s = st["hist_s"].at[t % depth].set(spk_pre)
+        arriving = jnp.zeros(n_pre, jnp.bool_)
+        for d in ps.delays:
+            arriving = arriving | hist_s[(t - (d - 1)) % depth]
+
+        def update(w, flat, syn, active, new_fn, trace):
+            old = _gather(w, flat).astype(jnp.int64)
+            new = jnp.where(active & (syn < ps.n_syn), new_fn(jnp, r, old, trace), old)
+            return w.at[flat].set(new.astype(jnp.int32), mode="drop")
+
+        def depress(rows, w):  # pre events: the post trace decayed to this step, before its jump
+            flat, delay = tab["row_flat"][rows], tab["row_delay"][rows]
+            h = ((t - (delay - 1)) % depth) * n_pre + rows[:, None]
+            active = hist_s.ravel().at[h].get(mode="fill", fill_value=False)
+            return update(w, flat, tab["row_syn"][rows], active, F.stdp_depress, _gather(post_b, tab["row_post"][rows]))
+
+        spk_post_pad = jnp.concatenate([spk_post, jnp.zeros(1, jnp.bool_)])
+
+        def potentiate(cols, w):  # post events: the pre trace at the emission step, after its jump
+            flat, delay, pre_i = tab["col_flat"][cols], tab["col_delay"][cols], tab["col_pre"][cols]
+            h = ((t - (delay - 1)) % depth) * n_pre + pre_i
+            x, _ = F.trace_jump(jnp, hist_b.ravel().at[h].get(mode="fill", fill_value=0).astype(jnp.int64),
+                                hist_s.ravel().at[h].get(mode="fill", fill_value=False), r.pairing, count=False)
+            return update(w, flat, tab["col_syn"][cols], spk_post_pad[cols][:, None], F.stdp_potentiate, x)
+
+        def events(w):
+            w, n_a = _select_rows(arriving, sizes[0], depress, w)
+            w, n_p = _select_rows(spk_post, sizes[1], potentiate, w)
+            return w, jnp.stack([n_a, n_p])
+
+        w, counts = jax.lax.cond(on, events, lambda w: (w, jnp.zeros(2, jnp.int32)), w)
+        pre, sat = F.trace_jump(jnp, pre_b, spk_pre, r.pairing, sat)
+        post, sat = F.trace_jump(jnp, post_b, spk_post, r.pairing, sat)
+        new = {"hist_b": hist_b, "hist_s": hist_s, "pre": pre.astype(jnp.int32), "post": post.astype(jnp.int32)}
+        return new, w, counts, sat
+
     # --------------------------------------------------------------- a chunk
     def _make_chunk(self, T: int, buffers: tuple, recs: tuple[RecSpec, ...]):
         plan, lay = self.plan, self.layout
@@ -131,17 +192,19 @@ class JaxFixedRunner:
         noise_keys = {k: [stream_key(plan.seed, pops[k].name, "noise", j) for j in range(len(p.noise))]
                       for k, p in enumerate(pops) if p.kind == "neurons"}
         size = dict(zip([g.pop for g in lay.groups], buffers))
+        psizes = {ps.name: (self.buffer[("pre", ps.name)], self.buffer[("post", ps.name)]) for ps in self.plastic}
         neurons = [k for k, p in enumerate(pops) if p.kind == "neurons"]
+        n_groups = len(lay.groups)
 
-        def chunk(state, tables, t0, n, sources):
+        def chunk(state, tables, t0, n, sources, on):
             drawn = {k: jax.vmap(lambda key, k=k: jax.random.uniform(key, (pops[k].n,), jnp.float32) < probs[k])(
                 step_keys(keys[k], t0, T)) for k in poisson}
             noise = {k: [jax.vmap(lambda key, k=k: jax.random.normal(key, (pops[k].n,), jnp.float32))(
                 step_keys(key, t0, T)) for key in ks] for k, ks in noise_keys.items()}
-            bufs = [empty_buffer(r, T, pops, {}, jnp.int32) for r in recs]
-            sats = jnp.zeros(len(pops), jnp.int64)
-            fallbacks = jnp.zeros(len(lay.groups), jnp.int32)
-            peaks = jnp.zeros(len(lay.groups), jnp.int32)
+            bufs = [empty_buffer(r, T, pops, self.slots, jnp.int32) for r in recs]
+            sats = jnp.zeros(len(pops) + len(self.plastic), jnp.int64)
+            fallbacks = jnp.zeros(n_groups + 2 * len(self.plastic), jnp.int32)
+            peaks = jnp.zeros(n_groups + 2 * len(self.plastic), jnp.int32)
 
             def body(i, carry):
                 state, bufs, sats, fallbacks, peaks = carry
@@ -153,14 +216,27 @@ class JaxFixedRunner:
                     i_ext, s = self._external_current(k, t, [z[i] for z in noise[k]], sats[k])
                     arrived[k], new_pops[k], spikes[k], s = self._step_pop(k, state["pops"][k], row, i_ext, s)
                     sats = sats.at[k].set(s)
-                bufs = [write_state(b, r, arrived, {}, t, t0, {}) if r.kind == "state" else b for b, r in zip(bufs, recs)]
+                bufs = [write_state(b, r, arrived, state["weights"], t, t0, self.slots) if r.kind != "spikes" else b
+                        for b, r in zip(bufs, recs)]
                 for g_i, g in enumerate(lay.groups):
                     ring, count = push(ring, t, spikes[g.pop], tables["code"][g.pop], state["weights"][g.pop],
                                            size[g.pop], lay.depth, lay.width)
                     fallbacks = fallbacks.at[g_i].add((count > size[g.pop]).astype(jnp.int32))
                     peaks = peaks.at[g_i].max(count)
                 bufs = [set_row(b, i, jnp.packbits(spikes[r.pop])) if r.kind == "spikes" else b for b, r in zip(bufs, recs)]
-                return {"ring": ring, "pops": new_pops, "weights": state["weights"]}, bufs, sats, fallbacks, peaks
+                weights, plastic = dict(state["weights"]), {}
+                for j, ps in enumerate(self.plastic):
+                    w = weights[ps.group]
+                    plastic[ps.name], w_flat, counts, s = self._plastic_step(
+                        ps, tables["plastic"][ps.name], state["plastic"][ps.name], w.ravel(), spikes[ps.pre],
+                        spikes[ps.post], t, on[ps.name], psizes[ps.name], sats[len(pops) + j])
+                    sats = sats.at[len(pops) + j].set(s)
+                    weights[ps.group] = w_flat.reshape(w.shape)
+                    base = n_groups + 2 * j
+                    fallbacks = fallbacks.at[base:base + 2].add((counts > jnp.asarray(psizes[ps.name])).astype(jnp.int32))
+                    peaks = peaks.at[base:base + 2].max(counts)
+                new_state = {"ring": ring, "pops": new_pops, "weights": weights, "plastic": plastic}
+                return new_state, bufs, sats, fallbacks, peaks
 
             return jax.lax.fori_loop(0, n, body, (state, bufs, sats, fallbacks, peaks))
 
@@ -171,8 +247,8 @@ class JaxFixedRunner:
         out = []
         for r in records:
             if r.is_projection:
-                raise SpecError(f"record {r.target!r} weights: backend 'jax_fixed' has no plasticity; "
-                                "its weights are the quantised plan weights (net.connections)")
+                out.append(RecSpec("weights", self.plan.proj(r.target).pre, "weights", r.every, r.target))
+                continue
             k = self.plan.pop_index(r.target)
             ch = self.plan.pops[k].channel_index(r.var)
             var = r.var if ch is None else f"syn:{ch}"
@@ -186,15 +262,17 @@ class JaxFixedRunner:
             return int(chunk_steps)
         per_step = 64 + sum(4 * p.n * ((p.kind == "poisson") + len(p.noise)) for p in self.plan.pops)
         for r in recs:
-            n = self.plan.pops[r.pop].n
+            n = self.plan.pops[r.pop].n if r.kind != "weights" else self.slots[r.name][1].size
             per_step += (n + 7) // 8 if r.kind == "spikes" else 4 * n / r.every
         cap = int(max(16, min(MAX_CHUNK, CHUNK_BYTES // per_step)))
         return min(cap, 1 << max(0, int(n_steps - 1).bit_length()))
 
     def run(self, n_steps: int, records: list[Record], progress: bool = False,
             chunk_steps: int | None = None, spike_buffer: int | None = None, controls: dict | None = None) -> Result:
-        """Simulate ``n_steps`` more steps. ``controls`` (plasticity switches, rewards) has no effect:
-        fixed point has no plasticity yet (a plastic projection is refused when the runner is built)."""
+        """Simulate ``n_steps`` more steps. ``controls``: ``{"plastic": {projection: on}}`` switches
+        plasticity (rewards have no meaning here: modulated rules are refused when the runner is built)."""
+        if controls is not None:
+            self.plastic_on.update(controls.get("plastic", {}))
         with jax.enable_x64(True):
             return self._run(n_steps, records, progress, chunk_steps, spike_buffer)
 
@@ -202,16 +280,18 @@ class JaxFixedRunner:
         recs = self._rec_specs(records)
         T = self._chunk_length(n_steps, recs, chunk_steps)
         if spike_buffer is not None:
-            self.buffer = {g.pop: min(g.n, int(spike_buffer)) for g in self.layout.groups}
+            self.buffer.update({g.pop: min(g.n, int(spike_buffer)) for g in self.layout.groups})
         t_start, t_end = self.step, self.step + n_steps
         collected: list[list] = [[] for _ in recs]
-        sat_total = np.zeros(len(self.plan.pops), np.int64)
+        sat_total = np.zeros(len(self.plan.pops) + len(self.plastic), np.int64)
         info = {"chunk_steps": T, "fallback_steps": 0, "compile_s": 0.0, "loop_s": 0.0}
         bar = tqdm(total=n_steps, disable=not progress, unit="step", desc="spikesim")
         while self.step < t_end:
             n = min(T, t_end - self.step)
-            key = (T, tuple(self.buffer[g.pop] for g in self.layout.groups), recs)
-            args = (self.state, self.tables, jnp.int32(self.step), jnp.int32(n), source_spikes(self.plan, self.step, T))
+            key = (T, tuple(self.buffer[g.pop] for g in self.layout.groups), recs,
+                   tuple(sorted(self.buffer.items(), key=str)))
+            on = {k: jnp.asarray(v) for k, v in self.plastic_on.items()}
+            args = (self.state, self.tables, jnp.int32(self.step), jnp.int32(n), source_spikes(self.plan, self.step, T), on)
             if key not in self._compiled:
                 t_c = time.perf_counter()
                 self._compiled[key] = self._make_chunk(T, key[1], recs).lower(*args).compile()
@@ -225,10 +305,13 @@ class JaxFixedRunner:
                 c.append(read_buffer(b, r, self.step, n))
             sat_total += np.asarray(sats)
             info["fallback_steps"] += int(fallbacks.sum())
-            for g_i, g in enumerate(self.layout.groups):  # grow a buffer that overflowed in > 1% of the steps
-                if fallbacks[g_i] > max(1, n // 100):
-                    new = 1 << int(peaks[g_i]).bit_length()
-                    self.buffer[g.pop] = g.n if new * 2 > g.n else new
+            keys = [(g.pop, g.n) for g in self.layout.groups]
+            for ps in self.plastic:
+                keys += [(("pre", ps.name), ps.n_pre), (("post", ps.name), ps.n_post)]
+            for j, (b, size) in enumerate(keys):  # grow a buffer that overflowed in > 1% of the steps
+                if fallbacks[j] > max(1, n // 100):
+                    new = 1 << int(peaks[j]).bit_length()
+                    self.buffer[b] = size if new * 2 > size else new
             self.state = state
             self.step += n
             bar.update(n)
@@ -236,6 +319,7 @@ class JaxFixedRunner:
         info["spike_buffer"] = dict(self.buffer)
         info["native"] = False
         info["saturation"] = {p.name: int(s) for p, s in zip(self.plan.pops, sat_total) if p.kind == "neurons"}
+        info["trace_saturation"] = {ps.name: int(s) for ps, s in zip(self.plastic, sat_total[len(self.plan.pops):])}
         info["quantization"] = self.fplan.report
         return self._result(recs, collected, t_start, t_end, info)
 
@@ -247,6 +331,8 @@ class JaxFixedRunner:
             vals = np.concatenate([p[1] for p in parts])
             if r.kind == "spikes":
                 res.spike_data[r.name] = (steps * dt, vals)
+            elif r.kind == "weights":
+                res.weight_data[r.name] = (steps * dt, F.to_float(vals, F.WEIGHT))
             else:
                 var = r.var if not r.var.startswith("syn:") else self.plan.pops[r.pop].channels[int(r.var[4:])].name
                 res.state_data[(r.name, var)] = (steps * dt, F.to_float(vals))
@@ -277,6 +363,11 @@ class JaxFixedRunner:
                 out[syn.name] = F.to_float(raw[f"syn:{ch}"])
         return out
 
+    def weights_raw(self, name: str) -> np.ndarray:
+        """The current (learned) Q8.16 weights of a projection, int64, in plan order."""
+        s, flat = self.slots[name]
+        return np.asarray(self.state["weights"][s]).ravel()[flat].astype(np.int64)
+
     def weights(self, name: str) -> np.ndarray:
-        """The quantised weights of a projection (float64, in the synapse's unit)."""
-        return F.to_float(self.fplan.weights[name], F.WEIGHT)
+        """The current (learned) weights of a projection (float64, in the synapse's unit, exact)."""
+        return F.to_float(self.weights_raw(name), F.WEIGHT)

@@ -330,6 +330,8 @@ class JaxRunner:
         for j, (key, size) in enumerate(keys):
             if fallbacks[j] > max(1, n // 100):
                 new = 1 << int(peaks[j]).bit_length()
+                if isinstance(key, tuple) and key[0] == "post":  # an overflow costs one more piece: double
+                    new = min(new, 2 * self.buffer[key])
                 self.buffer[key] = size if new * 2 > size else new
 
     def _controls(self, t0: int, T: int, n: int) -> dict:

@@ -1,29 +1,36 @@
 """Plasticity for the JAX runner: per-neuron traces, event-driven weight updates, modulators.
 
-Layout per plastic projection (numpy, built once from the plan and the fan-out slots):
+Layout per plastic projection (numpy, built once from the plan and the fan-out slots), two
+sorted copies of the synapse list (``_segments``), each with the columns flat position of the
+weight in its source population's fan-out table (``weights[s].ravel()``), delay in steps,
+presynaptic and postsynaptic neuron, synapse id (plan order), plus a padding entry:
 
-* ``row_*`` (n_pre + 1, K_out): the projection's synapses by presynaptic neuron (CSR as a
-  padded table): flat position of the weight in its source population's fan-out table
-  (``weights[s].ravel()``), delay in steps, postsynaptic neuron, synapse id (plan order).
-  The last row and the padding hold out-of-range positions, so updates to them are dropped.
-* ``col_*`` (n_post + 1, K_in): the same synapses by postsynaptic neuron (the CSC index).
+* ``pre_*``: sorted by the key (delay index j, presynaptic neuron i) -> ``j * n_pre + i``, so the
+  synapses that one arriving spike reaches (its neuron's synapses of one delay) are one run;
+* ``post_*``: sorted by postsynaptic neuron (the CSC index).
+
+``row_*`` / ``col_*`` are the same synapses as padded (ELL) tables, read by the integer runner.
 
 State per plastic projection: presynaptic traces as a history ring of depth D (the largest
 delay): the value before the spike's jump and whether the neuron spiked, for each of the last
 D steps, so that a synapse of delay d sees neuron i's trace at the emission step of the spike
-that reaches it; postsynaptic traces (current value only); the eligibility trace ``e`` per
-synapse (ThreeFactor).
+that reaches it; the list of the neurons that spiked in each of those steps (compacted once, at
+emission); postsynaptic traces (current value only); the eligibility ``e`` per synapse (ThreeFactor).
 
-One step (after the push): decay and record the traces; pre events (the rows whose spikes
-arrive now, compacted into a buffer of S rows with an exact fallback over every row):
-``w <- bound(w - depression)``; post events (the columns of the neurons that fired):
-``w <- bound(w + potentiation)``; ThreeFactor's periodic update. The work per step is
-(arriving spikes x fan-out) + (post spikes x fan-in).
+One step (after the push): decay and record the traces; pre events: for each delay d, the
+neurons listed d - 1 steps ago give the runs of synapses to visit (``run_events``: the runs laid
+end to end, visited in pieces), ``w <- bound(w - depression)``; post events (the runs of the
+neurons that fired): ``w <- bound(w + potentiation)``; ThreeFactor's periodic update. The work
+per step is (arriving spikes x their synapses of that delay) + (post spikes x fan-in), plus
+O(n_pre) for the list and O(n_post + delays x S) for the prefix sums. Buffers: ``S`` spikes per
+step in the lists (a step with more makes the readers of that step visit every synapse, masked,
+in pieces); the post pieces hold a budget of synapses (more pieces when more fire).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import jax
@@ -32,6 +39,7 @@ import numpy as np
 
 from ..plan import Plan, ProjPlan
 from ..plasticity import STDP, ThreeFactor, trace_jump
+from ..values import SpecError
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,8 @@ class PlasticSpec:
     decays_pre: tuple[float, ...]
     decays_post: tuple[float, ...]
     e_decay: float
+    e_gains: tuple[float, float] = (1.0, 1.0)  # ThreeFactor: (g_base, g_mod) of ThreeFactor.factors
+    syn_start: int = -1  # >= 0: synapse k's weight is at flat position syn_start + k (a slice, no gather)
 
 
 def build_plastic(plan: Plan, slots: dict, weight_sizes: dict) -> tuple[list[PlasticSpec], dict]:
@@ -65,23 +75,53 @@ def build_plastic(plan: Plan, slots: dict, weight_sizes: dict) -> tuple[list[Pla
         oob = weight_sizes[s]
         n_pre, n_post = plan.pops[proj.pre].n, plan.pops[proj.post].n
         syn = np.arange(proj.n_synapses)
+        spec = _spec(plan, proj, s)
+        if flat.size and np.array_equal(flat, flat[0] + np.arange(flat.size)):
+            spec = replace(spec, syn_start=int(flat[0]))
+        n_keys = len(spec.delays) * n_pre
+        if n_keys >= 2**31:
+            raise SpecError(f"projection {proj.name!r}: {len(spec.delays)} distinct delays x {n_pre} presynaptic "
+                            "neurons is more (neuron, delay) groups than int32 indexing allows")
+        cols = [flat, proj.delay_steps, proj.pre_idx, proj.post_idx, syn]
+        pads = [oob, 1, n_pre, n_post, proj.n_synapses]
+        key_pre = np.searchsorted(np.asarray(spec.delays), proj.delay_steps) * n_pre + proj.pre_idx
+        t = {**_segments("pre_", key_pre, n_keys, cols, pads), **_segments("post_", proj.post_idx, n_post, cols, pads),
+             "syn_flat": flat.astype(np.int32), "syn_post": proj.post_idx.astype(np.int32)}
+        # the padded row / column tables (ELL) that the integer runner (jax_fixed) reads
         row = _ell(proj.pre_idx, n_pre, [flat, proj.delay_steps, proj.post_idx, syn], [oob, 1, n_post, proj.n_synapses])
         col = _ell(proj.post_idx, n_post, [flat, proj.delay_steps, proj.pre_idx, syn], [oob, 1, n_pre, proj.n_synapses])
-        tables[proj.name] = {"row_flat": row[0], "row_delay": row[1], "row_post": row[2], "row_syn": row[3],
-                             "col_flat": col[0], "col_delay": col[1], "col_pre": col[2], "col_syn": col[3],
-                             "syn_flat": flat.astype(np.int32), "syn_post": proj.post_idx.astype(np.int32)}
-        specs.append(_spec(plan, proj, s))
+        t.update({"row_flat": row[0], "row_delay": row[1], "row_post": row[2], "row_syn": row[3],
+                  "col_flat": col[0], "col_delay": col[1], "col_pre": col[2], "col_syn": col[3]})
+        tables[proj.name] = t
+        specs.append(spec)
     return specs, tables
+
+
+SEG_COLUMNS = ("flat", "delay", "pre", "post", "syn")
+
+
+def _segments(prefix: str, keys: np.ndarray, n_keys: int, columns: list[np.ndarray], pads: list[int]) -> dict:
+    """The synapses sorted by ``keys`` (stable; a CSR over the keys): ``cols`` (n_syn + 1, 5),
+    the columns ``SEG_COLUMNS`` in that order plus one padding row (entry n_syn, out of range
+    for every update), the key of each entry (``n_keys`` for the padding), and the first entry ``start``
+    and the number ``len`` of each key's synapses (int32)."""
+    order = np.argsort(keys, kind="stable")
+    counts = np.bincount(keys, minlength=n_keys)
+    out = {prefix + "cols": np.stack([np.append(c[order], pad) for c, pad in zip(columns, pads)], axis=1).astype(np.int32)}
+    out[prefix + "key"] = np.append(keys[order], n_keys).astype(np.int32)
+    out[prefix + "start"] = (np.cumsum(counts) - counts).astype(np.int32)
+    out[prefix + "len"] = counts.astype(np.int32)
+    return out
 
 
 def _spec(plan: Plan, proj: ProjPlan, group: int) -> PlasticSpec:
     rule, dt = proj.rule, plan.dt
-    e_decay = float(np.exp(-proj.every_steps * dt / rule.tau_e)) if isinstance(rule, ThreeFactor) else 1.0
+    e_decay, *gains = rule.factors(proj.every_steps * dt) if isinstance(rule, ThreeFactor) else (1.0, 1.0, 1.0)
     delays = tuple(sorted({int(d) for d in np.unique(proj.delay_steps)})) or (1,)
     return PlasticSpec(proj.name, proj.pre, proj.post, group, plan.pops[proj.pre].n, plan.pops[proj.post].n,
                        proj.n_synapses, max(delays), delays, rule, proj.modulator, proj.every_steps,
                        tuple(float(np.exp(-dt / tau)) for tau in rule.pre_taus),
-                       tuple(float(np.exp(-dt / tau)) for tau in rule.post_taus), e_decay)
+                       tuple(float(np.exp(-dt / tau)) for tau in rule.post_taus), e_decay, tuple(gains))
 
 
 def _ell(keys: np.ndarray, n: int, columns: list[np.ndarray], pads: list[int]) -> list[np.ndarray]:
@@ -102,6 +142,8 @@ def _ell(keys: np.ndarray, n: int, columns: list[np.ndarray], pads: list[int]) -
 def initial_state(ps: PlasticSpec, dtype) -> dict:
     st = {"hist_before": [jnp.zeros((ps.depth, ps.n_pre), dtype) for _ in ps.decays_pre],
           "hist_spiked": jnp.zeros((ps.depth, ps.n_pre), jnp.bool_),
+          "spk_list": jnp.full((ps.depth, ps.n_pre), ps.n_pre, jnp.int32),
+          "spk_count": jnp.zeros(ps.depth, jnp.int32),
           "pre": [jnp.zeros(ps.n_pre, dtype) for _ in ps.decays_pre],
           "post": [jnp.zeros(ps.n_post, dtype) for _ in ps.decays_post]}
     if isinstance(ps.rule, ThreeFactor):
@@ -114,9 +156,9 @@ def _gather(x, idx):
 
 
 def _select_rows(mask, size: int, fn, carry):
-    """Apply ``fn(rows, carry)`` to the rows where ``mask`` holds: compacted into ``size`` rows,
-    or every row when more are set (exact either way; padding rows index ``n``). Returns
-    (carry, count)."""
+    """The integer runner's row selection: apply ``fn(rows, carry)`` to the rows where ``mask``
+    holds, compacted into ``size`` rows, or every row when more are set (exact either way;
+    padding rows index ``n``). Returns (carry, count)."""
     n = mask.shape[0]
     count = jnp.sum(mask, dtype=jnp.int32)
     every = jnp.arange(n, dtype=jnp.int32)
@@ -124,6 +166,44 @@ def _select_rows(mask, size: int, fn, carry):
         return fn(every, carry), count
     compact = jnp.nonzero(mask, size=size, fill_value=n)[0].astype(jnp.int32)
     return jax.lax.cond(count > size, lambda c: fn(every, c), lambda c: fn(compact, c), carry), count
+
+
+def run_events(fn, carry, n_syn: int, budget: int, starts, lens, dense_active, overflow=None):
+    """Apply ``fn(entries, active, carry)`` to the selected runs of a sorted synapse table.
+
+    ``starts``, ``lens`` (m,): the first entry and the number of entries of each selected key
+    (``lens`` 0 for a key that is not selected). The runs are laid end to end (a prefix sum of
+    ``lens``) and handed to ``fn`` in pieces of ``budget`` entries (a binary search maps each
+    slot to its run), as many pieces as needed, so the work is the number of selected synapses
+    rounded up to ``budget``. Where ``overflow`` holds (the selection is incomplete), every entry
+    is visited instead, in pieces, masked by ``dense_active(entries)``; with ``budget >= n_syn``
+    that masked pass is the only path. Returns (carry, number of selected synapses)."""
+    if budget >= n_syn:
+        entries = jnp.arange(n_syn, dtype=jnp.int32)
+        return fn(entries, dense_active(entries), carry), jnp.sum(lens, dtype=jnp.int32)
+    cum = jnp.cumsum(lens, dtype=jnp.int32)
+    total = cum[-1]
+    pieces = (total + budget - 1) // budget
+    if overflow is not None:
+        pieces = jnp.where(overflow, -(-n_syn // budget), pieces)
+
+    def sparse(b):
+        k = jnp.minimum(jnp.searchsorted(cum, b, side="right", method="scan"), cum.shape[0] - 1)
+        valid = b < total
+        return jnp.where(valid, starts[k] + b - (cum[k] - lens[k]), n_syn), valid
+
+    def dense(b):
+        entries = jnp.minimum(b, n_syn)
+        return entries, dense_active(entries) & (b < n_syn)
+
+    def piece(state):
+        j, c = state
+        b = j * budget + jnp.arange(budget, dtype=jnp.int32)
+        entries, active = sparse(b) if overflow is None else jax.lax.cond(overflow, dense, sparse, b)
+        return j + 1, fn(entries, active, c)
+
+    _, carry = jax.lax.while_loop(lambda s: s[0] < pieces, piece, (jnp.int32(0), carry))
+    return carry, total
 
 
 def step(ps: PlasticSpec, tab: dict, st: dict, weights, spk_pre, spk_post, t, modulator, on, sizes: tuple[int, int]):
@@ -137,13 +217,30 @@ def step(ps: PlasticSpec, tab: dict, st: dict, weights, spk_pre, spk_post, t, mo
     hist_s = st["hist_spiked"].at[slot].set(spk_pre)
     three = isinstance(rule, ThreeFactor)
     scaled = isinstance(rule, STDP) and rule.modulator is not None  # e.g. an astrocyte sets the depression rate
-    arriving = jnp.zeros(ps.n_pre, jnp.bool_)
-    for d in ps.delays:
-        arriving = arriving | hist_s[(t - (d - 1)) % depth]
+    # the (delay j, neuron i) groups whose spikes arrive now: key j * n_pre + i
+    n_spk = jnp.sum(spk_pre, dtype=jnp.int32)
+    emitted = (t - (np.asarray(ps.delays) - 1)) % depth
+    n_list = min(sizes[0], ps.n_pre)
+    spk_list, spk_count = st["spk_list"], st["spk_count"]
+    if len(ps.delays) <= 2:  # few delays: the keys straight from the spike history, O(delays x n_pre)
+        pre_starts, overflow = tab["pre_start"], None
+        pre_lens = jnp.where(hist_s[emitted].ravel() & on, tab["pre_len"], 0)
+    else:  # this step's spikes, compacted once; each delay reads the list of its emission step
+        spk_list = spk_list.at[slot].set(jnp.nonzero(spk_pre, size=ps.n_pre, fill_value=ps.n_pre)[0].astype(jnp.int32))
+        spk_count = spk_count.at[slot].set(n_spk)
+        cand = spk_list[emitted, :n_list]
+        n_keys = len(ps.delays) * ps.n_pre
+        keys = jnp.where(cand < ps.n_pre, cand + np.arange(len(ps.delays))[:, None] * ps.n_pre, n_keys).ravel()
+        pre_starts = jnp.concatenate([tab["pre_start"], jnp.zeros(1, jnp.int32)])[keys]
+        pre_lens = jnp.where(on, jnp.concatenate([tab["pre_len"], jnp.zeros(1, jnp.int32)])[keys], 0)
+        overflow = jnp.max(spk_count[emitted]) > n_list
 
-    def at_emission(idx_pre, delay):
-        """Flat index into the history of the step in which the arriving spike was emitted."""
-        return ((t - (delay - 1)) % depth) * ps.n_pre + idx_pre
+    def arriving(entries):  # the exact selection: every synapse whose spike arrives now
+        mask = jnp.concatenate([hist_s[emitted].ravel() & on, jnp.zeros(1, jnp.bool_)])
+        return mask[tab["pre_key"][entries]]
+
+    def posting(entries):
+        return jnp.concatenate([spk_post & on, jnp.zeros(1, jnp.bool_)])[tab["post_key"][entries]]
 
     def target_of(c, flat, syn):
         return _gather(c[1], syn) if three else _gather(c[0], flat)
@@ -154,57 +251,48 @@ def step(ps: PlasticSpec, tab: dict, st: dict, weights, spk_pre, spk_post, t, mo
             return w, e.at[syn].set(jnp.where(active, new, old), mode="drop")
         return w.at[flat].set(jnp.where(active, new, old), mode="drop"), e
 
-    def depress(rows, c):
-        flat, delay = tab["row_flat"][rows], tab["row_delay"][rows]
-        post, syn = tab["row_post"][rows], tab["row_syn"][rows]
-        h = at_emission(rows[:, None], delay)
-        active = hist_s.ravel()[h] & (syn < ps.n_syn)
-        pre = [hb.ravel()[h] for hb in hist_b]
+    def update(path, entries, active, c):
+        """Pre events (``path="pre_"``: depression) or post events (``"post_"``: potentiation)
+        of the synapses at ``entries`` of that path's sorted table, where ``active`` holds."""
+        flat, delay, pre_i, post, syn = tab[path + "cols"][entries].T
+        h = ((t - (delay - 1)) % depth) * ps.n_pre + pre_i  # the history at the spike's emission step
+        then = [hb.ravel().at[h].get(mode="fill", fill_value=0) for hb in hist_b]
         postv = [_gather(y, post) for y in post_before]
         w = _gather(c[0], flat)
         old = target_of(c, flat, syn)
-        amount = rule.depression(jnp, w, pre, postv)
-        if scaled:
-            amount = amount * modulator[0]
-        new = old - amount if three else rule.bound(jnp, old - amount)
+        if path == "pre_":
+            amount = rule.depression(jnp, w, then, postv)
+            if scaled:
+                amount = amount * modulator[0]
+            new = old - amount if three else rule.bound(jnp, old - amount)
+        else:
+            spiked_then = hist_s.ravel().at[h].get(mode="fill", fill_value=False)
+            pre = [trace_jump(jnp, x, spiked_then, rule.pairing) for x in then]
+            amount = rule.potentiation(jnp, w, pre, postv)
+            new = old + amount if three else rule.bound(jnp, old + amount)
         return write(c, flat, syn, active, new, old)
-
-    spk_post_pad = jnp.concatenate([spk_post, jnp.zeros(1, jnp.bool_)])
-
-    def potentiate(cols, c):
-        flat, delay = tab["col_flat"][cols], tab["col_delay"][cols]
-        pre_i, syn = tab["col_pre"][cols], tab["col_syn"][cols]
-        h = at_emission(pre_i, delay)
-        active = spk_post_pad[cols][:, None] & (syn < ps.n_syn)
-        spiked_then = hist_s.ravel().at[h].get(mode="fill", fill_value=False)
-        pre = [trace_jump(jnp, hb.ravel().at[h].get(mode="fill", fill_value=0), spiked_then, rule.pairing)
-               for hb in hist_b]
-        postv = [_gather(y, cols)[:, None] for y in post_before]
-        w = _gather(c[0], flat)
-        old = target_of(c, flat, syn)
-        amount = rule.potentiation(jnp, w, pre, postv)
-        new = old + amount if three else rule.bound(jnp, old + amount)
-        return write(c, flat, syn, active, new, old)
-
-    def events(c):
-        c, n_pre = _select_rows(arriving, sizes[0], depress, c)
-        c, n_post = _select_rows(spk_post, sizes[1], potentiate, c)
-        return c, jnp.stack([n_pre, n_post])
 
     carry = (weights, st.get("e", jnp.zeros(1, dtype)))
-    carry, counts = jax.lax.cond(on, events, lambda c: (c, jnp.zeros(2, jnp.int32)), carry)
+    budget = min(ps.n_syn, max(32, -(-n_list * ps.n_syn // (4 * ps.n_pre))))  # a quarter of n_list spikes' fan-out
+    carry, _ = run_events(partial(update, "pre_"), carry, ps.n_syn, budget, pre_starts, pre_lens, arriving, overflow)
+    carry, n_post = run_events(partial(update, "post_"), carry, ps.n_syn, sizes[1], tab["post_start"],
+                               jnp.where(spk_post & on, tab["post_len"], 0), posting)
+    counts = jnp.stack([jnp.where(on, n_spk, 0), n_post])
     w, e = carry
     if three:
         def periodic(c):
             w, e = c
             m = modulator if modulator is not None else jnp.zeros((), dtype)
             m = m[tab["syn_post"]] if m.ndim and m.shape[0] > 1 else (m[0] if m.ndim else m)
-            w_syn, e = rule.update(jnp, w[tab["syn_flat"]], e, m, ps.e_decay)
+            if ps.syn_start >= 0:  # the projection's weights are one contiguous run of the table
+                w_syn, e = rule.update(jnp, w[ps.syn_start:ps.syn_start + ps.n_syn], e, m, ps.e_decay, ps.e_gains)
+                return jax.lax.dynamic_update_slice(w, w_syn, (ps.syn_start,)), e
+            w_syn, e = rule.update(jnp, w[tab["syn_flat"]], e, m, ps.e_decay, ps.e_gains)
             return w.at[tab["syn_flat"]].set(w_syn), e
 
         due = (t + 1) % ps.every == 0
         w, e = jax.lax.cond(due & on, periodic, lambda c: c, (w, e))
-    new = {"hist_before": hist_b, "hist_spiked": hist_s,
+    new = {"hist_before": hist_b, "hist_spiked": hist_s, "spk_list": spk_list, "spk_count": spk_count,
            "pre": [trace_jump(jnp, b, spk_pre, rule.pairing) for b in pre_before],
            "post": [trace_jump(jnp, b, spk_post, rule.pairing) for b in post_before]}
     if three:

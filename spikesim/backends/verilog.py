@@ -16,6 +16,11 @@ Layout of the design
   ``ptr.hex`` ({end, start} of each source's fan-out), ``syn.hex`` ({w, d mod R, slot, target}),
   ``iev.hex`` (external-current events {value, neuron, step}) and ``sev.hex`` (spike-source
   events {source, step}); the event lists end with step = 0xffffffff.
+* Pair STDP (one rule per design, ``hdl/rtl/ss_stdp.v``): the synapse word gets a plastic bit on
+  top; ``cptr.hex`` ({end, start} of each neuron's plastic fan-in) and ``csc.hex`` ({d - 1,
+  source, synapse}) index the plastic synapses by postsynaptic neuron. Plastic designs are
+  emitted for the bare core (``spikesim_top``, ``system=False``): the AXI4-Lite system
+  (``ss_system.v``) does not pass the STDP parameters through yet.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from ..plan import Plan
 from ..values import SpecError
 
 HDL_DIR = Path(__file__).resolve().parents[2] / "hdl"
-RTL_FILES = ("ss_core.v", "ss_ram.v", "ss_lif.v", "ss_izh.v", "ss_fixed.vh")
+RTL_FILES = ("ss_core.v", "ss_ram.v", "ss_lif.v", "ss_izh.v", "ss_stdp.v", "ss_fixed.vh")
 SYSTEM_FILES = ("ss_system.v", "axil_regs.v", "spikesim_regmap.vh")  # the AXI4-Lite system around the core
 FIFO_AW = 10
 NEVER = 0xFFFFFFFF
@@ -57,6 +62,7 @@ class Design:
     counts: dict[str, int] = field(default_factory=dict)
     axi_sources: list[Path] = field(default_factory=list)  # the files of spikesim_axi_top (core + AXI-Lite)
     sys_params: dict[str, int] = field(default_factory=dict)
+    syn_index: dict[str, np.ndarray] = field(default_factory=dict)  # projection -> RTL synapse of each plan synapse
 
     @property
     def n_neurons(self) -> int:
@@ -86,6 +92,10 @@ def check(plan: Plan, max_delay: int = MAX_DELAY) -> F.FixedPlan:
         if p.noise:
             raise SpecError(f"population {p.name!r}: noise currents are not supported by the Verilog backend "
                             "(use add_step_current)")
+    rules = set(fplan.rules.values())
+    if len(rules) > 1:
+        raise SpecError(f"the Verilog backend runs one STDP rule per design; projections {sorted(fplan.rules)} "
+                        f"use {len(rules)} different rules (parameters after quantisation)")
     depth = plan.max_delay()
     if depth > max_delay:
         proj = max(plan.projs, key=lambda pr: pr.max_delay)
@@ -127,13 +137,19 @@ def _iext_events(plan: Plan, fplan: F.FixedPlan, offsets: dict[int, int]) -> lis
     return events
 
 
-def emit(plan: Plan, out_dir: str | Path, max_delay: int = MAX_DELAY, mem_dir: str = "", fifo_aw: int = FIFO_AW) -> Design:
+def emit(plan: Plan, out_dir: str | Path, max_delay: int = MAX_DELAY, mem_dir: str = "", fifo_aw: int = FIFO_AW,
+         system: bool = True) -> Design:
     """Write the design of ``plan`` into ``out_dir``; returns the :class:`Design`.
 
     ``max_delay`` (steps) bounds the delay ring; ``mem_dir`` prefixes the memory-image
     paths in the tops ("" = the simulator's working directory); the AXI system's spike FIFO
-    holds ``2**fifo_aw`` spikes (a full FIFO pauses the run, it never drops a spike)."""
+    holds ``2**fifo_aw`` spikes (a full FIFO pauses the run, it never drops a spike).
+    ``system=False``: the bare core only (``spikesim_top``), which is what a plastic network needs."""
     fplan = check(plan, max_delay)
+    if fplan.rules and system:
+        raise SpecError(f"projection {sorted(fplan.rules)[0]!r}: plasticity (STDP) runs in the bare core only; the "
+                        "AXI4-Lite system (ss_system.v, backend 'fpga_sim') does not pass the STDP unit's parameters "
+                        "yet. Use spikesim.backends.verilog.emit(plan, out_dir, system=False)")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     neurons = [k for k, p in enumerate(plan.pops) if p.kind == "neurons"]
@@ -185,25 +201,34 @@ def emit(plan: Plan, out_dir: str | Path, max_delay: int = MAX_DELAY, mem_dir: s
     param_words = _pack([np.concatenate(f) for f in pr_fields])
 
     # fan-out (CSR over global sources)
-    src, tgt, slot, dly, wq = [], [], [], [], []
+    src, tgt, slot, dly, wq, plastic = [], [], [], [], [], []
     for proj in plan.projs:
         src.append(offsets[proj.pre] + proj.pre_idx)
         tgt.append(offsets[proj.post] + proj.post_idx)
         slot.append(np.full(proj.n_synapses, slots[plan.pops[proj.post].name][proj.channel]))
-        dly.append(proj.delay_steps.astype(np.int64) % depth)
+        dly.append(proj.delay_steps.astype(np.int64))
         wq.append(fplan.weights[proj.name])
+        plastic.append(np.full(proj.n_synapses, int(proj.name in fplan.rules)))
     cat = (lambda xs: np.concatenate(xs).astype(np.int64)) if plan.projs else (lambda xs: np.zeros(0, np.int64))
-    src, tgt, slot, dly, wq = cat(src), cat(tgt), cat(slot), cat(dly), cat(wq)
+    src, tgt, slot, dly, wq, plastic = cat(src), cat(tgt), cat(slot), cat(dly), cat(wq), cat(plastic)
     order = np.argsort(src, kind="stable")
-    src, tgt, slot, dly, wq = src[order], tgt[order], slot[order], dly[order], wq[order]
+    src, tgt, slot, dly, wq, plastic = src[order], tgt[order], slot[order], dly[order], wq[order], plastic[order]
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    syn_index, first = {}, 0
+    for proj in plan.projs:
+        syn_index[proj.name] = rank[first:first + proj.n_synapses]
+        first += proj.n_synapses
     n_syn = int(src.size)
     yb = _bits(n_syn + 1)
     starts = np.zeros(n_src + 1, np.int64)
     np.cumsum(np.bincount(src, minlength=n_src), out=starts[1:])
     ptr_words = [int(starts[i]) | (int(starts[i + 1]) << yb) for i in range(n_src)]
     wmask = (1 << F.WEIGHT_BITS) - 1
-    syn_words = [int(tgt[j]) | (int(slot[j]) << nb) | (int(dly[j]) << (nb + cb)) | ((int(wq[j]) & wmask) << (nb + cb + rb))
-                 for j in range(n_syn)] or [0]
+    pbit = nb + cb + rb + F.WEIGHT_BITS
+    syn_words = [int(tgt[j]) | (int(slot[j]) << nb) | (int(dly[j] % depth) << (nb + cb))
+                 | ((int(wq[j]) & wmask) << (nb + cb + rb)) | (int(plastic[j]) << pbit) for j in range(n_syn)] or [0]
+    stdp, stdp_images = _stdp_tables(fplan, n_neur, n_src, nb, sb, rb, yb, src, tgt, dly, plastic, mem_dir)
 
     # events: external currents and spike sources, each list ended by step = NEVER
     iev = _iext_events(plan, fplan, offsets)
@@ -221,11 +246,13 @@ def emit(plan: Plan, out_dir: str | Path, max_delay: int = MAX_DELAY, mem_dir: s
               "N": n_neur, "NB": nb, "SB": sb, "NCUR": ncur, "CB": cb, "RB": rb, "YB": yb, "WB": F.WEIGHT_BITS,
               "IEB": _bits(len(iev_words)), "SEB": _bits(len(sev_words))}
     widths = {"state.hex": 32 * (2 + ncur), "params.hex": 32 * len(pr_fields), "ptr.hex": 2 * yb,
-              "syn.hex": F.WEIGHT_BITS + rb + cb + nb, "iev.hex": 64 + nb, "sev.hex": 32 + sb}
+              "syn.hex": F.WEIGHT_BITS + rb + cb + nb + int(bool(stdp)), "iev.hex": 64 + nb, "sev.hex": 32 + sb}
     images = {"state.hex": state_words, "params.hex": param_words, "ptr.hex": ptr_words, "syn.hex": syn_words,
               "iev.hex": iev_words, "sev.hex": sev_words}
     depths = {"state.hex": nb, "params.hex": nb, "ptr.hex": sb, "syn.hex": yb, "iev.hex": params["IEB"],
               "sev.hex": params["SEB"]}
+    for name, (words, width, bits) in stdp_images.items():
+        images[name], widths[name], depths[name] = words, width, bits
     for name, words in images.items():  # padded to the RAM depth (zeros; event lists with NEVER)
         pad = (1 << depths[name]) - len(words)
         words = list(words) + [NEVER if name in ("iev.hex", "sev.hex") else 0] * pad
@@ -239,24 +266,52 @@ def emit(plan: Plan, out_dir: str | Path, max_delay: int = MAX_DELAY, mem_dir: s
                f"ring {depth} x {1 << nb} x {ncur + 2} slots")
     top = (HDL_DIR / "templates" / "spikesim_top.v.tmpl").read_text()
     top = top.replace("@@SUMMARY@@", summary).replace("@@MEM_DIR@@", mem_dir)
-    top = top.replace("@@PARAMS@@", "\n".join(f"        .{k}({v})," for k, v in params.items()))
+    top = top.replace("@@PARAMS@@", "\n".join(f"        .{k}({v})," for k, v in {**params, **stdp}.items()))
     (out / "spikesim_top.v").write_text(top)
     core = [p for p in paths if p.name in RTL_FILES]
     slb, plb = _bits(2 + ncur), _bits(len(pr_fields))
     sys_params = {"NSRC": n_src, "SLB": slb, "PLB": plb, "FIFO_AW": int(fifo_aw),
                   "HW_INFO0": n_neur | (n_src << 16),
                   "HW_INFO1": params["MODEL"] | (ncur << 4) | (sb << 8) | (slb << 16) | (plb << 20) | (rb << 24)}
-    axi = (HDL_DIR / "templates" / "spikesim_axi_top.v.tmpl").read_text()
-    axi = axi.replace("@@SUMMARY@@", summary).replace("@@MEM_DIR@@", mem_dir)
-    axi = axi.replace("@@PARAMS@@", "\n".join(f"        .{k}({v})," for k, v in params.items()))
-    axi = axi.replace("@@SYS_PARAMS@@", "\n".join(f"        .{k}({v})," for k, v in sys_params.items()))
-    (out / "spikesim_axi_top.v").write_text(axi)
+    if system:  # the AXI system (ss_system.v) knows the core's parameters without STDP
+        axi = (HDL_DIR / "templates" / "spikesim_axi_top.v.tmpl").read_text()
+        axi = axi.replace("@@SUMMARY@@", summary).replace("@@MEM_DIR@@", mem_dir)
+        axi = axi.replace("@@PARAMS@@", "\n".join(f"        .{k}({v})," for k, v in params.items()))
+        axi = axi.replace("@@SYS_PARAMS@@", "\n".join(f"        .{k}({v})," for k, v in sys_params.items()))
+        (out / "spikesim_axi_top.v").write_text(axi)
+    params.update({k: v for k, v in stdp.items() if not k.endswith("_FILE")})
     design = Design(out, params, pops_map, slots, model, [*core, out / "spikesim_top.v"],
-                    {"synapses": n_syn, "iext_events": len(iev), "source_events": len(sev), "ring_depth": depth},
-                    axi_sources=[*paths, out / "spikesim_axi_top.v"], sys_params=sys_params)
+                    {"synapses": n_syn, "iext_events": len(iev), "source_events": len(sev), "ring_depth": depth,
+                     "plastic_synapses": int(plastic.sum())},
+                    axi_sources=[*paths, out / "spikesim_axi_top.v"] if system else [], sys_params=sys_params,
+                    syn_index=syn_index)
     (out / "layout.json").write_text(json.dumps({"params": params, "pops": pops_map, "slots": slots, "model": model,
                                                  "counts": design.counts}, indent=1))
     return design
+
+
+def _stdp_tables(fplan: F.FixedPlan, n_neur: int, n_src: int, nb: int, sb: int, rb: int, yb: int, src, tgt, dly, plastic,
+                 mem_dir: str) -> tuple[dict, dict]:
+    """The STDP unit's Verilog parameters and images (cptr.hex, csc.hex); ({}, {}) without plasticity.
+
+    The synapse arrays are in RTL order; a CSC entry is {lag = d - 1, source, synapse}."""
+    if not fplan.rules:
+        return {}, {}
+    r = next(iter(fplan.rules.values()))
+    syn = np.flatnonzero(plastic)
+    n_pl = int(syn.size)
+    cpb = _bits(n_pl + 1)
+    qb = max(1, (n_pl - 1).bit_length())
+    col = syn[np.argsort(tgt[syn], kind="stable")]
+    starts = np.zeros(n_neur + 1, np.int64)
+    np.cumsum(np.bincount(tgt[col], minlength=n_neur), out=starts[1:])
+    cptr = [int(starts[j]) | (int(starts[j + 1]) << cpb) for j in range(n_neur)]
+    csc = [int(y) | (int(src[y]) << yb) | (int(dly[y] - 1) << (yb + sb)) for y in col] or [0]
+    params = {"STDP": 1, "NSRC": n_src, "QB": qb, "CPB": cpb,
+              "PAIR": int(r.pairing == "nearest"), "MULT": int(r.multiplicative), "AP": r.a_plus, "AM": r.a_minus,
+              "WMIN": r.w_min, "WMAX": r.w_max, "DPRE": r.dec_pre, "DPOST": r.dec_post,
+              "CPTR_FILE": f'"{mem_dir}cptr.hex"', "CSC_FILE": f'"{mem_dir}csc.hex"'}
+    return params, {"cptr.hex": (cptr, 2 * cpb, nb), "csc.hex": (csc, rb + sb + yb, cpb)}
 
 
 def unpack_state(design: Design, words: list[int]) -> dict[str, np.ndarray]:

@@ -50,7 +50,7 @@ ACCESS_TYPES: tuple[str, ...] = ("RO", "RW", "W1C", "W1P")
 #: ``ID`` register value: ASCII "SPKS".
 ID_VALUE: int = 0x53504B53
 #: Register-map version (major, minor, patch); bump the minor on additions, the major on moves.
-VERSION: tuple[int, int, int] = (1, 0, 0)
+VERSION: tuple[int, int, int] = (1, 1, 0)
 
 #: Memory ids for ``MEM_SEL.SEL`` (host access to the core's memories; a core may implement a subset,
 #: an absent memory reads 0 and ignores writes).
@@ -188,7 +188,10 @@ REGISTERS: tuple[Register, ...] = (
         0x10,
         "Control. Every write also sets IRQ_EN (write it with START). START is ignored while the core is "
         "busy; SOFT_RESET wins over START/STOP in the same write, resets the core and clears the STATUS "
-        "flags and REJECT_COUNT; the RW registers keep their values.",
+        "flags and REJECT_COUNT; the RW registers keep their values. After any reset (SOFT_RESET, also in "
+        "the middle of a run, or aresetn) BUSY stays high while the core clears its delay ring and "
+        "external-current RAM (2**(RB+NB) clocks); wait for BUSY = 0 before START or a memory access. "
+        "The STATE, PARAM and synapse memories keep their contents (rewrite STATE to restart from t = 0).",
         (
             Field("START", 0, 1, "W1P", 0, "start a run of STEPS steps (STEPS = 0: run until STOP)"),
             Field("STOP", 1, 1, "W1P", 0, "stop the run at the end of the current step"),
@@ -227,7 +230,9 @@ REGISTERS: tuple[Register, ...] = (
         "MEM_WDATA",
         0x28,
         "Writing stores the word at (MEM_SEL, MEM_ADDR) if the core is idle; while busy the write is "
-        "rejected (STATUS.WRITE_REJECTED, REJECT_COUNT). Reads back the last value written.",
+        "rejected (STATUS.WRITE_REJECTED, REJECT_COUNT) and the memory is unchanged. Writable: STATE, "
+        "PARAM, WEIGHT (the low weight bits are kept), DELAY (1 .. ring depth), TARGET; ROW_PTR and "
+        "TRACE ignore writes. Reads back the last value written.",
         _full("DATA", "RW"),
     ),
     Register(

@@ -1,5 +1,6 @@
 """cocotb bench for the generated spikesim_top (hdl/rtl/ss_core.v): run SS_STEPS ticks, record
-every step's spikes and the final neuron state through the host read port, write them to SS_OUT
+every step's spikes, the final neuron state and the final weights (SS_NSYN synapses, in the
+design's synapse order) through the host read port, write them to SS_OUT
 (JSON). The comparison with jax_fixed happens in the pytest launcher (test_core_bitexact.py)."""
 
 from __future__ import annotations
@@ -53,5 +54,9 @@ async def run_network(dut):
         for lane in range(lanes):
             word |= await host_read(dut, 0, i, lane) << (32 * lane)
         state.append(word)
+    weights = []
+    for j in range(int(os.environ.get("SS_NSYN", "0"))):
+        w = await host_read(dut, 4, j, 0)
+        weights.append(w - (1 << 32) if w >> 31 else w)
     with open(os.environ["SS_OUT"], "w") as f:
-        json.dump({"spikes": spikes, "state": state, "sat": int(dut.sat_count.value)}, f)
+        json.dump({"spikes": spikes, "state": state, "sat": int(dut.sat_count.value), "weights": weights}, f)

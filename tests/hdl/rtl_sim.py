@@ -1,7 +1,8 @@
 """Run an emitted spikesim design under cocotb (Icarus or Verilator) and compare it with jax_fixed.
 
-``simulate(design, steps, sim)`` returns the RTL's spikes (per global index), final state words
-and saturation count; ``golden(net, steps)`` runs the same network on ``backend="jax_fixed"``.
+``simulate(design, steps, sim)`` returns the RTL's spikes (per global index), final state words,
+saturation count and final weights (design synapse order); ``golden(net, steps)`` runs the same
+network on ``backend="jax_fixed"`` and maps its learned weights into the design's synapse order.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ HERE = Path(__file__).resolve().parent
 
 
 def max_cycles(design: Design) -> int:
-    """An upper bound on the clocks of one step (every source fires, 3 clocks per synapse), for time-outs."""
+    """An upper bound on the clocks of one step (every source fires, 3 clocks per synapse; STDP: the
+    trace pass, every plastic synapse depressed and potentiated, 8 clocks per post spike), for time-outs."""
     p, c = design.params, design.counts
-    return 64 + 2 * (c["iext_events"] + c["source_events"]) + p["N"] + 4 * (1 << p["SB"]) + 3 * c["synapses"]
+    stdp = (1 << p["SB"]) + 4 * c["plastic_synapses"] + 8 * p["N"] + 32 if p.get("STDP") else 0
+    return 64 + 2 * (c["iext_events"] + c["source_events"]) + p["N"] + 4 * (1 << p["SB"]) + 3 * c["synapses"] + stdp
 
 
 def simulate(design: Design, steps: int, sim: str = "icarus") -> dict:
@@ -34,10 +37,12 @@ def simulate(design: Design, steps: int, sim: str = "icarus") -> dict:
     run_cocotb(sim, design.sources, "spikesim_top", HERE / "core_bench.py", build_args=build_args,
                build_root=design.out_dir / "sim_build",
                extra_env={"SS_STEPS": str(steps), "SS_N": str(design.n_neurons), "SS_OUT": str(result),
-                          "SS_MAX_CYCLES": str(max_cycles(design)), "SS_LANES": str(2 + design.params["NCUR"])})
+                          "SS_MAX_CYCLES": str(max_cycles(design)), "SS_LANES": str(2 + design.params["NCUR"]),
+                          "SS_NSYN": str(design.counts["synapses"])})
     data = json.loads(result.read_text())
     sp = np.array(data["spikes"], np.int64).reshape(-1, 2)
-    return {"spikes": (sp[:, 0], sp[:, 1]), "state": unpack_state(design, data["state"]), "sat": data["sat"]}
+    return {"spikes": (sp[:, 0], sp[:, 1]), "state": unpack_state(design, data["state"]), "sat": data["sat"],
+            "weights": np.array(data["weights"], np.int64)}
 
 
 def golden(net, steps: int, design: Design) -> dict:
@@ -62,5 +67,8 @@ def golden(net, steps: int, design: Design) -> dict:
                 state[f].append(raw[f"syn:{cur[k]}"] if k < len(cur) else np.zeros(n, np.int64))
             elif f == "refr" or f in raw:
                 state[f].append(raw[f])
+    weights = np.zeros(design.counts["synapses"], np.int64)
+    for name, idx in design.syn_index.items():
+        weights[idx] = net._runner.weights_raw(name)
     return {"spikes": (t[order], i[order]), "state": {f: np.concatenate(v) for f, v in state.items()},
-            "sat": int(sum(res.info["saturation"].values())), "result": res}
+            "sat": int(sum(res.info["saturation"].values())), "weights": weights, "result": res}

@@ -1,9 +1,10 @@
-"""Bit-exact: the emitted RTL (hdl/rtl/ss_core.v) against backend="jax_fixed".
+"""Bit-exact: the emitted RTL (hdl/rtl/ss_core.v, ss_stdp.v) against backend="jax_fixed".
 
 Random networks (LIF and Izhikevich; ExpCurrent, Delta and CurrentPulse synapses; random
-heterogeneous delays and weights; spike-source inputs and step currents) run for a few hundred
-steps on both; every spike (step and neuron), the final state of every neuron (every bit) and the
-saturation count must be equal.
+heterogeneous delays and weights; spike-source inputs and step currents; with and without pair
+STDP) run for a few hundred steps on both; every spike (step and neuron), the final state of every
+neuron (every bit), the final weight of every synapse (every bit) and the saturation count must be
+equal. A missing simulator fails the tests (conftest fixtures ``sim`` / ``iverilog_available``).
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ import pytest
 from rtl_sim import golden, simulate
 
 import spikesim as ss
+from spikesim import fixed as F
 from spikesim.backends.verilog import emit
 
 
 def random_network(kind: str, n: int, seed: int, rate_hz: float = 300.0, max_delay: int = 8,
                    step_current: bool = True, dt: float = 0.1, saturate: bool = False,
-                   t_ref: float = 1.0, i_offset: float | ss.Uniform = 0.0) -> ss.Network:
+                   t_ref: float = 1.0, i_offset: float | ss.Uniform = 0.0, stdp: ss.STDP | None = None) -> ss.Network:
     """``n`` neurons in two populations (E, I) driven by a spike source; random delays 1..max_delay steps.
-    ``saturate`` (LIF): E's excitatory current starts near the top of Q16.16, so arrivals saturate."""
+    ``saturate`` (LIF): E's excitatory current starts near the top of Q16.16, so arrivals saturate.
+    ``stdp``: the rule of the excitatory projections S->E, E->E, E->I and the duplicated E->E synapses."""
     rng = np.random.default_rng(seed)
     net = ss.Network(dt=dt, seed=seed)
     n_e = (3 * n) // 4
@@ -45,13 +48,14 @@ def random_network(kind: str, n: int, seed: int, rate_hz: float = 300.0, max_del
     _, keep = np.unique(np.rint(times / dt).astype(int) * n_src + idx, return_index=True)
     S = net.add_spike_source("S", n_src, times[keep], idx[keep])
     delay = ss.Uniform(dt * 0.6, dt * (max_delay + 0.4))
-    for pre, post, syn, w, p in ((S, E, syn_e, w_in, 0.5), (S, I, syn_e, w_in, 0.5), (E, E, syn_e, w_e, 0.2),
-                                 (E, I, syn_e, w_e, 0.3), (I, E, syn_i, w_i, 0.4), (E, E, ss.Delta(), w_delta, 0.1)):
-        net.connect(pre, post, ss.FixedProbability(p), synapse=syn, weight=ss.Uniform(*w), delay=delay)
+    for pre, post, syn, w, p, rule in ((S, E, syn_e, w_in, 0.5, stdp), (S, I, syn_e, w_in, 0.5, None),
+                                       (E, E, syn_e, w_e, 0.2, stdp), (E, I, syn_e, w_e, 0.3, stdp),
+                                       (I, E, syn_i, w_i, 0.4, None), (E, E, ss.Delta(), w_delta, 0.1, None)):
+        net.connect(pre, post, ss.FixedProbability(p), synapse=syn, weight=ss.Uniform(*w), delay=delay, plasticity=rule)
     # identical synapses next to each other in the fan-out: the RTL's ring-write forwarding path
     pre, post = np.repeat(np.arange(4), 3), np.repeat(rng.integers(0, n_e, 4), 3)
     net.connect(E, E, ss.FromArrays(pre, post), synapse=syn_e, weight=rng.uniform(*w_e, pre.size),
-                delay=np.repeat(rng.integers(1, max_delay + 1, 4) * dt, 3), name="E->E dup")
+                delay=np.repeat(rng.integers(1, max_delay + 1, 4) * dt, 3), name="E->E dup", plasticity=stdp)
     if step_current:
         net.add_step_current(E[: n_e // 2], times=[5.0, 20.0, 30.0], amplitudes=[18.0, 0.0, 25.0] if kind == "lif"
                              else [4.0, 0.0, 8.0])
@@ -63,7 +67,8 @@ def random_network(kind: str, n: int, seed: int, rate_hz: float = 300.0, max_del
 
 def compare(net: ss.Network, tmp_path, steps: int, sim: str) -> dict:
     with pytest.warns(ss.DelayRoundingWarning):
-        design = emit(net.plan, tmp_path, mem_dir=f"{tmp_path}/")
+        plastic = any(p.rule is not None for p in net.plan.projs)
+    design = emit(net.plan, tmp_path, mem_dir=f"{tmp_path}/", system=not plastic)
     gold = golden(net, steps, design)
     rtl = simulate(design, steps, sim)
     n = design.n_neurons
@@ -81,7 +86,12 @@ def compare(net: ss.Network, tmp_path, steps: int, sim: str) -> dict:
     for f, want in gold["state"].items():
         np.testing.assert_array_equal(rtl["state"][f], want, err_msg=f"final state {f!r}")
     assert rtl["sat"] == gold["sat"]
-    return {"spikes": int(neur.sum()), "design": design, "gold": gold}
+    bad = np.flatnonzero(rtl["weights"] != gold["weights"])
+    assert bad.size == 0, (f"{bad.size} final weights differ, first: synapse {bad[0]}: RTL {rtl['weights'][bad[0]]}, "
+                           f"jax_fixed {gold['weights'][bad[0]]}")
+    changed = sum(int(np.sum(net._runner.weights_raw(p.name) != F.quantize(p.weight, F.WEIGHT, "w")))
+                  for p in net.plan.projs)
+    return {"spikes": int(neur.sum()), "design": design, "gold": gold, "changed": changed}
 
 
 CASES = {  # name: (model, n, dt, seed, source rate (Hz), largest delay (steps), steps)
@@ -99,7 +109,7 @@ VARIANTS = {"lif-tref0-ioffset": {"t_ref": 0.0, "i_offset": ss.Uniform(0.0, 14.0
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_bitexact_icarus(tmp_path, case):
+def test_bitexact_icarus(tmp_path, case, iverilog_available):
     kind, n, dt, seed, rate, delay, steps = CASES[case]
     net = random_network(kind, n, seed=seed, rate_hz=rate, max_delay=delay, dt=dt, **VARIANTS.get(case, {}))
     out = compare(net, tmp_path, steps, "icarus")
@@ -122,7 +132,7 @@ def test_bitexact_simulators(tmp_path, case, sim):
         assert out["gold"]["sat"] > 100, "the saturating case did not saturate"
 
 
-def test_a_one_lsb_weight_error_is_detected(tmp_path):
+def test_a_one_lsb_weight_error_is_detected(tmp_path, iverilog_available):
     """The comparison can fail: one weight changed by one LSB in the RTL's memory image changes the final state."""
     net = random_network("lif", 8, seed=2, rate_hz=800.0, max_delay=4)
     with pytest.warns(ss.DelayRoundingWarning):
@@ -136,3 +146,61 @@ def test_a_one_lsb_weight_error_is_detected(tmp_path):
     gold = golden(net, 200, design)
     rtl = simulate(design, 200, "icarus")
     assert any(not np.array_equal(rtl["state"][f], gold["state"][f]) for f in gold["state"])
+
+
+# ------------------------------------------------------------------ pair STDP
+def rule(kind: str, pairing: str, dependence: str) -> ss.STDP:
+    """Fast learning, so that a few hundred steps move many weights by many LSBs."""
+    w_max, a = (64.0, 2.0) if kind == "lif" else (20.0, 0.8)
+    return ss.STDP(a_plus=a, a_minus=1.05 * a, tau_pre=2.0, tau_post=3.0, w_min=0.0, w_max=w_max, pairing=pairing,
+                   dependence=dependence if dependence == "additive" else "multiplicative")
+
+
+STDP_CASES = {  # name: (model, n, dt, seed, source rate (Hz), largest delay (steps), steps, pairing, dependence)
+    "lif-n40-nearest-mult": ("lif", 40, 0.1, 12, 300.0, 12, 300, "nearest", "multiplicative"),
+    "izh-euler-n16-nearest-additive": ("izh", 16, 0.1, 13, 300.0, 8, 300, "nearest", "additive"),
+    "izh-netm-n32-all-mult": ("izh", 32, 1.0, 14, 100.0, 16, 300, "all", "multiplicative"),
+}
+
+
+def stdp_network(case: dict, name: str) -> tuple[ss.Network, int]:
+    kind, n, dt, seed, rate, delay, steps, pairing, dep = case[name]
+    return random_network(kind, n, seed=seed, rate_hz=rate, max_delay=delay, dt=dt,
+                          stdp=rule(kind, pairing, dep)), steps
+
+
+@pytest.mark.parametrize("case", list(STDP_CASES))
+def test_bitexact_stdp_icarus(tmp_path, case, iverilog_available):
+    net, steps = stdp_network(STDP_CASES, case)
+    out = compare(net, tmp_path, steps, "icarus")
+    n = STDP_CASES[case][1]
+    assert out["spikes"] > 2 * n
+    assert out["changed"] > 0.5 * out["design"].counts["plastic_synapses"], "STDP changed too few weights"
+
+
+STDP_BOTH = {"lif-n24-all-additive": ("lif", 24, 0.1, 15, 400.0, 10, 300, "all", "additive")}
+MUTANT = {"lif-n12-all-additive": ("lif", 12, 0.1, 11, 600.0, 6, 300, "all", "additive")}
+
+
+@pytest.mark.parametrize("case", list(STDP_BOTH))
+def test_bitexact_stdp_simulators(tmp_path, case, sim):
+    net, steps = stdp_network(STDP_BOTH, case)
+    out = compare(net, tmp_path, steps, sim)
+    assert out["changed"] > 0.5 * out["design"].counts["plastic_synapses"], "STDP changed too few weights"
+
+
+def test_a_one_lsb_learning_rate_error_is_detected(tmp_path, iverilog_available):
+    """The weight comparison can fail: a_plus larger by 2^-16 in the RTL (256 LSBs of its Q8.24 format: one
+    weight LSB per unit of trace; a single 2^-24 LSB changes a Q8.16 weight change only when it pushes the
+    product over a floor boundary, with probability ~x / 2^8 per update) changes final weights."""
+    net, steps = stdp_network(MUTANT, "lif-n12-all-additive")
+    with pytest.warns(ss.DelayRoundingWarning):
+        design = emit(net.plan, tmp_path, mem_dir=f"{tmp_path}/", system=False)
+    top = tmp_path / "spikesim_top.v"
+    ap = design.params["AP"]
+    text = top.read_text()
+    assert f".AP({ap})," in text
+    top.write_text(text.replace(f".AP({ap}),", f".AP({ap + 256}),"))
+    gold = golden(net, steps, design)
+    rtl = simulate(design, steps, "icarus")
+    assert np.sum(rtl["weights"] != gold["weights"]) > 0

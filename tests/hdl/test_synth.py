@@ -4,8 +4,9 @@
   Verilator control file, passed along when it exists); ``iverilog -g2001 -Wall`` is silent.
 * synthesis: yosys ``synth_xilinx`` / ``synth_ecp5`` / ``synth_ice40`` of every top-level module of
   hdl/rtl (one no other file instantiates), and ``synth_xilinx`` of an emitted 64-neuron network
-  (all targets with SPIKESIM_SYNTH_FULL=1): no latches, and every memory of at least BRAM_MIN_BITS
-  bits maps to block RAM.
+  with a plastic projection, i.e. the core with its STDP unit (all targets with
+  SPIKESIM_SYNTH_FULL=1): no latches, and every memory of at least BRAM_MIN_BITS bits maps to
+  block RAM. ``verilator -Wall`` of ss_core with STDP in two configurations.
 
 Budget: yowasp compiles yosys once (30-90 s, cached under ~/.cache/YoWASP); the emitted design is
 kept small. ``SPIKESIM_SYNTH_TARGETS=xilinx`` limits the targets.
@@ -121,10 +122,13 @@ def _emitted_design(out: Path) -> Any:
     P = net.add_population("P", 64, ss.LIF(tau_m=20.0, v_rest=-65.0, v_thresh=-50.0, v_reset=-65.0, t_ref=1.0))
     S = net.add_spike_source("S", 8, [1.0, 2.0], [0, 1])
     net.connect(S, P, ss.FixedProbability(0.2), synapse=ss.ExpCurrent(tau=5.0), weight=2.0, delay=0.5)
-    net.connect(P, P, ss.FixedProbability(0.1), synapse=ss.ExpCurrent(tau=5.0), weight=1.0, delay=1.0)
+    net.connect(P, P, ss.FixedProbability(0.1), synapse=ss.ExpCurrent(tau=5.0), weight=1.0, delay=1.0,
+                plasticity=ss.STDP(w_min=0.0, w_max=2.0))  # the bare core with its STDP unit (ss_stdp.v)
+    from spikesim.backends.verilog import emit
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return net.emit_verilog(out)
+        return emit(net.plan, out, system=False)
 
 
 @pytest.mark.parametrize("target", EMITTED_TARGETS)
@@ -139,3 +143,17 @@ def test_synth_emitted(target: str, tmp_path: Path, yosys_available: None,
     print(rep.summary())
     assert rep.memories, "the emitted design has no memories?"
     check_bram(rep)
+
+
+#: ss_core with the STDP unit (ss_stdp.v), as emitted for a plastic network: 64 neurons, 8 sources,
+#: delays up to 16 steps, 512 synapses (256 plastic), multiplicative, nearest pairing.
+STDP_PARAMS = {"N": 64, "NB": 6, "SB": 7, "NSRC": 72, "RB": 4, "YB": 9, "STDP": 1, "QB": 8, "CPB": 9, "PAIR": 1,
+               "MULT": 1, "AP": 167772, "AM": 176161, "WMIN": 0, "WMAX": 65536, "DPRE": 16693539, "DPOST": 16609443}
+
+
+def test_lint_clean_with_stdp(verilator_available: None) -> None:
+    extra = [str(WAIVERS)] if WAIVERS.exists() else []
+    for params in (STDP_PARAMS, {**STDP_PARAMS, "PAIR": 0, "MULT": 0, "AP": -5000, "WMIN": -65536}):
+        msgs = lint(FILES, "ss_core", parameters=params, extra_args=extra)
+        assert msgs == [], "verilator -Wall (ss_core with STDP):\n" + "\n".join(msgs)
+
