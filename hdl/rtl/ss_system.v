@@ -25,6 +25,10 @@ module ss_system #(
     parameter integer MODEL = 0, NETM = 0, DTV = 0, N = 8, NB = 3, SB = 4, NCUR = 1, CB = 2, RB = 1,
     parameter integer YB = 1, WB = 24, IEB = 1, SEB = 1,
     parameter integer NSRC = 8,        // neurons + spike sources
+    // the STDP unit (ss_stdp.v), passed through to the core (STDP = 0: none; see ss_core.v)
+    parameter integer STDP = 0, QB = 1, CPB = 1,
+    parameter integer PAIR = 0, MULT = 0, AP = 0, AM = 0, WMIN = 0, WMAX = 0, DPRE = 0, DPOST = 0,
+    parameter CPTR_FILE = "", CSC_FILE = "",
     parameter integer SLB = 2,         // state field bits, 2**SLB >= 2 + NCUR
     parameter integer PLB = 3,         // parameter field bits, 2**PLB >= fields of a parameter word
     parameter integer FIFO_AW = 10,    // spike FIFO depth 2**FIFO_AW
@@ -107,7 +111,9 @@ module ss_system #(
     reg [31:0] h_addr;
     reg [7:0]  h_lane;
     ss_core #(.MODEL(MODEL), .NETM(NETM), .DTV(DTV), .N(N), .NB(NB), .SB(SB), .NCUR(NCUR), .CB(CB), .RB(RB),
-              .YB(YB), .WB(WB), .IEB(IEB), .SEB(SEB), .PARAM_FILE(PARAM_FILE), .STATE_FILE(STATE_FILE),
+              .YB(YB), .WB(WB), .IEB(IEB), .SEB(SEB), .STDP(STDP), .NSRC(NSRC), .QB(QB), .CPB(CPB), .PAIR(PAIR),
+              .MULT(MULT), .AP(AP), .AM(AM), .WMIN(WMIN), .WMAX(WMAX), .DPRE(DPRE), .DPOST(DPOST),
+              .CPTR_FILE(CPTR_FILE), .CSC_FILE(CSC_FILE), .PARAM_FILE(PARAM_FILE), .STATE_FILE(STATE_FILE),
               .PTR_FILE(PTR_FILE), .SYN_FILE(SYN_FILE), .IEV_FILE(IEV_FILE), .SEV_FILE(SEV_FILE)) u_core (
         .clk(aclk), .rst(rst), .tick(tick), .busy(cbusy), .done(cdone), .step(step), .sat_count(sat_count),
         .spike_count(spike_count), .host_sel(h_sel), .host_addr(h_addr), .host_lane(h_lane), .host_rdata(host_rdata),

@@ -46,6 +46,7 @@ class FpgaSimRunner:
         self.fplan = F.quantize_plan(plan)
         self.step = 0
         self._state: dict[str, np.ndarray] | None = None
+        self._weights: np.ndarray | None = None  # raw Q8.16 weights read back after a plastic run
 
     def _simulate(self, steps: int) -> dict:
         from ..fpga.cosim import run_cocotb
@@ -55,7 +56,8 @@ class FpgaSimRunner:
         run_cocotb(self.sim, self.design.axi_sources, "spikesim_axi_top", "spikesim.backends.fpga_sim_bench",
                    build_root=self.work / "sim_build",
                    extra_env={"SS_STEPS": str(steps), "SS_N": str(self.design.n_neurons), "SS_LANES": str(lanes),
-                              "SS_OUT": str(out)})
+                              "SS_OUT": str(out),
+                              "SS_NSYN": str(self.design.counts["synapses"] if self.fplan.rules else 0)})
         data = json.loads(out.read_text())
         sb = self.design.params["SB"]
         words = np.asarray(data["spikes"], np.int64)
@@ -70,12 +72,16 @@ class FpgaSimRunner:
         state = [sum(data["state"][i * lanes + j] << (32 * j) for j in range(2 + self.design.params["NCUR"]))
                  for i in range(self.design.n_neurons)]
         return {"steps": steps_out, "idx": idx, "state": unpack_state(self.design, state), "sat": data["sat"],
-                "cycles": data["cycles"]}
+                "cycles": data["cycles"], "weights": np.asarray(data["weights"], np.int64)}
 
     def run(self, n_steps: int, records: list[Record], progress: bool = False,
             chunk_steps: int | None = None, spike_buffer: int | None = None, controls: dict | None = None) -> Result:
-        """Simulate ``n_steps`` more steps. ``controls`` (plasticity switches, rewards) has no effect:
-        fixed point has no plasticity yet (a plastic projection is refused when the runner is built)."""
+        """Simulate ``n_steps`` more steps. Plastic projections learn on chip (pair STDP); the
+        hardware has no switch, so ``proj.plastic = False`` is refused (use ``jax_fixed``)."""
+        off = sorted(k for k, on in ((controls or {}).get("plastic") or {}).items() if not on)
+        if off:
+            raise SpecError(f"projection {off[0]!r}: plastic = False cannot be simulated by backend 'fpga_sim' "
+                            "(the RTL STDP unit has no on/off switch); use backend 'jax_fixed'")
         for r in records:
             if r.var != "spikes" or r.is_projection:
                 raise SpecError(f"record {r.var!r} of {r.target!r}: backend 'fpga_sim' records spikes only")
@@ -94,6 +100,8 @@ class FpgaSimRunner:
             order = np.lexsort((idx, steps))
             res.spike_data[r.target] = (steps[order] * dt, idx[order])
         self._state = out["state"]
+        if self.fplan.rules:
+            self._weights = out["weights"]
         self.step = t_end
         return res
 
@@ -113,5 +121,8 @@ class FpgaSimRunner:
         return out
 
     def weights(self, name: str) -> np.ndarray:
-        """The quantised weights of a projection (float64, in the synapse's unit)."""
+        """The weights of a projection (float64, in the synapse's unit): the quantised ones, or
+        for a plastic design after a run, those read back from the RTL."""
+        if self._weights is not None:
+            return F.to_float(self._weights[self.design.syn_index[name]], F.WEIGHT)
         return F.to_float(self.fplan.weights[name], F.WEIGHT)

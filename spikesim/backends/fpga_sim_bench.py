@@ -2,7 +2,8 @@
 
 Imported only inside the simulator (by :mod:`spikesim.backends.fpga_sim` through cocotb). Writes
 STEPS and CTRL.START, drains SPIKE_DATA while the run goes on, then reads the STATE memory and the
-counters, and writes everything to the JSON file named by ``$SS_OUT``. Signals are driven right
+counters (and, for a plastic design, the WEIGHT memory), and writes everything to the JSON file
+named by ``$SS_OUT``. Signals are driven right
 after a rising edge and sampled in the ReadOnly phase of the same cycle.
 """
 
@@ -116,6 +117,14 @@ async def run(dut):
     await bus.write(reg["MEM_SEL"], rm.MEMORIES["STATE"] | (1 << rm.by_name("MEM_SEL").field("AUTO_INC").lsb))
     await bus.write(reg["MEM_ADDR"], 0)
     state = [await bus.read(reg["MEM_RDATA"]) for _ in range(n * lanes)]
+    weights = []  # the learned weights (plastic designs): WEIGHT memory, sign-extended from 32 bits
+    n_syn = int(os.environ.get("SS_NSYN", "0"))
+    if n_syn:
+        await bus.write(reg["MEM_SEL"], rm.MEMORIES["WEIGHT"] | (1 << rm.by_name("MEM_SEL").field("AUTO_INC").lsb))
+        await bus.write(reg["MEM_ADDR"], 0)
+        for _ in range(n_syn):
+            w = await bus.read(reg["MEM_RDATA"])
+            weights.append(w - (1 << 32) if w >> 31 else w)
     sat = await bus.read(reg["SAT_COUNT"])
     with open(os.environ["SS_OUT"], "w") as f:
-        json.dump({"spikes": spikes, "state": state, "sat": sat, "cycles": cycles}, f)
+        json.dump({"spikes": spikes, "state": state, "sat": sat, "cycles": cycles, "weights": weights}, f)

@@ -18,9 +18,9 @@ Layout of the design
   events {source, step}); the event lists end with step = 0xffffffff.
 * Pair STDP (one rule per design, ``hdl/rtl/ss_stdp.v``): the synapse word gets a plastic bit on
   top; ``cptr.hex`` ({end, start} of each neuron's plastic fan-in) and ``csc.hex`` ({d - 1,
-  source, synapse}) index the plastic synapses by postsynaptic neuron. Plastic designs are
-  emitted for the bare core (``spikesim_top``, ``system=False``): the AXI4-Lite system
-  (``ss_system.v``) does not pass the STDP parameters through yet.
+  source, synapse}) index the plastic synapses by postsynaptic neuron. The AXI4-Lite system
+  (``ss_system.v``) passes the STDP parameters through; the learned weights are read back
+  through its WEIGHT memory.
 """
 
 from __future__ import annotations
@@ -144,12 +144,8 @@ def emit(plan: Plan, out_dir: str | Path, max_delay: int = MAX_DELAY, mem_dir: s
     ``max_delay`` (steps) bounds the delay ring; ``mem_dir`` prefixes the memory-image
     paths in the tops ("" = the simulator's working directory); the AXI system's spike FIFO
     holds ``2**fifo_aw`` spikes (a full FIFO pauses the run, it never drops a spike).
-    ``system=False``: the bare core only (``spikesim_top``), which is what a plastic network needs."""
+    ``system=False``: the bare core only (``spikesim_top``), without the AXI4-Lite system."""
     fplan = check(plan, max_delay)
-    if fplan.rules and system:
-        raise SpecError(f"projection {sorted(fplan.rules)[0]!r}: plasticity (STDP) runs in the bare core only; the "
-                        "AXI4-Lite system (ss_system.v, backend 'fpga_sim') does not pass the STDP unit's parameters "
-                        "yet. Use spikesim.backends.verilog.emit(plan, out_dir, system=False)")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     neurons = [k for k, p in enumerate(plan.pops) if p.kind == "neurons"]
@@ -273,10 +269,11 @@ def emit(plan: Plan, out_dir: str | Path, max_delay: int = MAX_DELAY, mem_dir: s
     sys_params = {"NSRC": n_src, "SLB": slb, "PLB": plb, "FIFO_AW": int(fifo_aw),
                   "HW_INFO0": n_neur | (n_src << 16),
                   "HW_INFO1": params["MODEL"] | (ncur << 4) | (sb << 8) | (slb << 16) | (plb << 20) | (rb << 24)}
-    if system:  # the AXI system (ss_system.v) knows the core's parameters without STDP
+    if system:  # the AXI system (ss_system.v) passes the core's and the STDP unit's parameters through
         axi = (HDL_DIR / "templates" / "spikesim_axi_top.v.tmpl").read_text()
         axi = axi.replace("@@SUMMARY@@", summary).replace("@@MEM_DIR@@", mem_dir)
-        axi = axi.replace("@@PARAMS@@", "\n".join(f"        .{k}({v})," for k, v in params.items()))
+        core_params = {**params, **{k: v for k, v in stdp.items() if k not in sys_params}}
+        axi = axi.replace("@@PARAMS@@", "\n".join(f"        .{k}({v})," for k, v in core_params.items()))
         axi = axi.replace("@@SYS_PARAMS@@", "\n".join(f"        .{k}({v})," for k, v in sys_params.items()))
         (out / "spikesim_axi_top.v").write_text(axi)
     params.update({k: v for k, v in stdp.items() if not k.endswith("_FILE")})

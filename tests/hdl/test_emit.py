@@ -112,7 +112,7 @@ def test_weights_outside_the_format_are_refused(tmp_path):
 
 
 def test_plasticity_the_rtl_cannot_run_is_refused(tmp_path):
-    """Pair STDP runs in the bare core (ss_stdp.v); triplet rules, two different rules, and the AXI system are refused."""
+    """Pair STDP runs in the core (ss_stdp.v), bare or in the AXI system; triplet rules and two different rules are refused."""
     from spikesim.backends.verilog import emit
 
     net, P = base()
@@ -121,8 +121,8 @@ def test_plasticity_the_rtl_cannot_run_is_refused(tmp_path):
         net.emit_verilog(tmp_path)
     net, P = base()
     net.connect(P, P, ss.AllToAll(), synapse=ss.ExpCurrent(tau=5.0), weight=0.5, plasticity=ss.STDP())
-    with pytest.raises(ss.SpecError, match="runs in the bare core only"):
-        net.emit_verilog(tmp_path)
+    sys_top = net.emit_verilog(tmp_path / "sys")
+    assert ".STDP(1)," in (tmp_path / "sys" / "spikesim_axi_top.v").read_text() and sys_top.axi_sources
     d = emit(net.plan, tmp_path, system=False)
     assert d.params["STDP"] == 1 and d.counts["plastic_synapses"] == 64 and d.axi_sources == []
     assert (tmp_path / "csc.hex").is_file() and ".STDP(1)," in (tmp_path / "spikesim_top.v").read_text()

@@ -57,3 +57,22 @@ def test_fpga_sim_records_spikes_only():
     net.record("E", "v")
     with pytest.raises(ss.SpecError, match="backend 'fpga_sim' records spikes only"):
         net.run(1.0, backend="fpga_sim")
+
+
+def test_fpga_sim_learns_like_jax_fixed():
+    """Pair STDP on chip, through the AXI4-Lite system: spikes and every learned weight equal jax_fixed."""
+    rule = ss.STDP(a_plus=2.0, a_minus=2.1, tau_pre=2.0, tau_post=3.0, w_min=0.0, w_max=64.0, pairing="nearest")
+    net, ref = (random_network("lif", 16, seed=14, stdp=rule) for _ in range(2))
+    res = net.run(30.0, backend="fpga_sim")
+    gold = ref.run(30.0, backend="jax_fixed")
+    assert assert_same_spikes(res, gold) > 50
+    changed = 0
+    for name, proj in ref.projections.items():
+        got, want = net.connections(name)["weight"], ref.connections(name)["weight"]
+        np.testing.assert_array_equal(got, want, err_msg=name)
+        if proj.plasticity is not None:
+            changed += int(np.sum(want != ref.plan.proj(name).weight.astype(np.float32)))
+    assert changed > 20  # the weights did learn
+    net.projections["S->E#0"].plastic = False
+    with pytest.raises(ss.SpecError, match="plastic = False cannot be simulated by backend 'fpga_sim'"):
+        net.run(1.0, backend="fpga_sim")
