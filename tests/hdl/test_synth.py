@@ -4,9 +4,9 @@
   Verilator control file, passed along when it exists); ``iverilog -g2001 -Wall`` is silent.
 * synthesis: yosys ``synth_xilinx`` / ``synth_ecp5`` / ``synth_ice40`` of every top-level module of
   hdl/rtl (one no other file instantiates), and ``synth_xilinx`` of an emitted 64-neuron network
-  with a plastic projection, i.e. the core with its STDP unit (all targets with
-  SPIKESIM_SYNTH_FULL=1): no latches, and every memory of at least BRAM_MIN_BITS bits maps to
-  block RAM. ``verilator -Wall`` of ss_core with STDP in two configurations.
+  (with SPIKESIM_SYNTH_FULL=1: also with a plastic projection, i.e. the core with its STDP unit,
+  and for every target; the STDP unit's yosys run takes minutes): no latches, and every memory
+  of at least BRAM_MIN_BITS bits maps to block RAM. ``verilator -Wall`` of ss_core with STDP in two configurations.
 
 Budget: yowasp compiles yosys once (30-90 s, cached under ~/.cache/YoWASP); the emitted design is
 kept small. ``SPIKESIM_SYNTH_TARGETS=xilinx`` limits the targets.
@@ -111,7 +111,7 @@ def test_synth_rtl(top: str, target: str, yosys_available: None, record_property
         assert rep.ff < 450 and rep.lut < 1600, rep.summary()
 
 
-def _emitted_design(out: Path) -> Any:
+def _emitted_design(out: Path, plastic: bool) -> Any:
     import importlib.util
 
     import spikesim as ss
@@ -123,7 +123,7 @@ def _emitted_design(out: Path) -> Any:
     S = net.add_spike_source("S", 8, [1.0, 2.0], [0, 1])
     net.connect(S, P, ss.FixedProbability(0.2), synapse=ss.ExpCurrent(tau=5.0), weight=2.0, delay=0.5)
     net.connect(P, P, ss.FixedProbability(0.1), synapse=ss.ExpCurrent(tau=5.0), weight=1.0, delay=1.0,
-                plasticity=ss.STDP(w_min=0.0, w_max=2.0))  # the bare core with its STDP unit (ss_stdp.v)
+                plasticity=ss.STDP(w_min=0.0, w_max=2.0) if plastic else None)  # with the STDP unit (ss_stdp.v)
     from spikesim.backends.verilog import emit
 
     with warnings.catch_warnings():
@@ -131,10 +131,11 @@ def _emitted_design(out: Path) -> Any:
         return emit(net.plan, out, system=False)
 
 
-@pytest.mark.parametrize("target", EMITTED_TARGETS)
-def test_synth_emitted(target: str, tmp_path: Path, yosys_available: None,
+@pytest.mark.parametrize("target,plastic", [(t, p) for t in EMITTED_TARGETS for p in (False, True)
+                                            if not p or os.environ.get("SPIKESIM_SYNTH_FULL")])
+def test_synth_emitted(target: str, plastic: bool, tmp_path: Path, yosys_available: None,
                        record_property: Callable[[str, object], None]) -> None:
-    design = _emitted_design(tmp_path / "design")
+    design = _emitted_design(tmp_path / "design", plastic)
     sources = [Path(s) for s in design.sources]
     top = _MODULE.findall(_strip_comments(sources[-1].read_text()))[-1]
     data = [p for p in sorted(Path(design.out_dir).iterdir()) if p.suffix in (".hex", ".mem")]
