@@ -203,7 +203,9 @@ class BatchRunner:
                 for c, b, r in zip(collected[i], bufs, recs):
                     c.append(read_buffer(b[:, i], r, step, n))
             info["fallback_steps"] += int(fallbacks[len(groups):].sum())
-            self._adapt_plastic(fallbacks, peaks, n, len(groups))
+            r0.buffer = dict(self.buffer)  # the runner's own rule (the push groups did not overflow)
+            r0._adapt_buffers(fallbacks, peaks, n)
+            self.buffer = dict(r0.buffer)
             state = new_state
             step += n
             bar.update(n)
@@ -216,13 +218,3 @@ class BatchRunner:
             m.step = t_end
             results.append(m._result(recs, collected[i], t_start, t_end, dict(info)))
         return results
-
-    def _adapt_plastic(self, fallbacks: np.ndarray, peaks: np.ndarray, n: int, base: int) -> None:
-        """Grow a plasticity event buffer whose (exact) fallback ran in more than 1% of the steps."""
-        keys = []
-        for ps in self.members[0].plastic:
-            keys += [(("pre", ps.name), ps.n_pre), (("post", ps.name), ps.n_post)]
-        for j, (key, size) in enumerate(keys):
-            if fallbacks[base + j] > max(1, n // 100):
-                new = 1 << int(peaks[base + j]).bit_length()
-                self.buffer[key] = size if new * 2 > size else new

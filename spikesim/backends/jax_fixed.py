@@ -39,7 +39,7 @@ from ..result import Result
 from ..values import SpecError
 from .jax_core import build_layout, deliver, push, step_keys, stream_key
 from .jax_plastic import _gather, _select_rows, build_plastic
-from .jax_record import RecSpec, empty_buffer, read_buffer, set_row, source_spikes, write_state
+from .jax_record import RecSpec, build_result, empty_buffer, read_buffer, set_row, source_spikes, write_state
 
 MAX_CHUNK = 20000
 CHUNK_BYTES = 256 * 2**20
@@ -324,19 +324,8 @@ class JaxFixedRunner:
         return self._result(recs, collected, t_start, t_end, info)
 
     def _result(self, recs, collected, t_start, t_end, info) -> Result:
-        dt = self.plan.dt
-        res = Result(dt, t_start * dt, t_end * dt, {p.name: p.n for p in self.plan.pops}, info=info)
-        for r, parts in zip(recs, collected):
-            steps = np.concatenate([p[0] for p in parts])
-            vals = np.concatenate([p[1] for p in parts])
-            if r.kind == "spikes":
-                res.spike_data[r.name] = (steps * dt, vals)
-            elif r.kind == "weights":
-                res.weight_data[r.name] = (steps * dt, F.to_float(vals, F.WEIGHT))
-            else:
-                var = r.var if not r.var.startswith("syn:") else self.plan.pops[r.pop].channels[int(r.var[4:])].name
-                res.state_data[(r.name, var)] = (steps * dt, F.to_float(vals))
-        return res
+        return build_result(self.plan, recs, collected, t_start, t_end, info,
+                            state=F.to_float, weight=lambda v: F.to_float(v, F.WEIGHT))
 
     # ------------------------------------------------------------- queries
     def population_state_raw(self, name: str) -> dict[str, np.ndarray]:

@@ -32,7 +32,7 @@ from ..plan import Plan
 from ..result import Result
 from . import jax_plastic, native
 from .jax_core import Layout, build_layout, deliver, push, step_keys, stream_key
-from .jax_record import RecSpec, empty_buffer, read_buffer, set_row, source_spikes, write_state
+from .jax_record import RecSpec, build_result, empty_buffer, read_buffer, set_row, source_spikes, write_state
 
 CHUNK_BYTES = 256 * 2**20
 MAX_CHUNK = 20000
@@ -358,19 +358,7 @@ class JaxRunner:
         return {"on": {k: jnp.asarray(v) for k, v in self.plastic_on.items()}, "mods": mods}
 
     def _result(self, recs, collected, t_start, t_end, info) -> Result:
-        dt = self.plan.dt
-        res = Result(dt, t_start * dt, t_end * dt, {p.name: p.n for p in self.plan.pops}, info=info)
-        for r, parts in zip(recs, collected):
-            steps = np.concatenate([p[0] for p in parts])
-            vals = np.concatenate([p[1] for p in parts])
-            if r.kind == "spikes":
-                res.spike_data[r.name] = (steps * dt, vals)
-            elif r.kind == "state":
-                var = r.var if not r.var.startswith("syn:") else self.plan.pops[r.pop].channels[int(r.var[4:])].name
-                res.state_data[(r.name, var)] = (steps * dt, vals)
-            else:
-                res.weight_data[r.name] = (steps * dt, vals)
-        return res
+        return build_result(self.plan, recs, collected, t_start, t_end, info)
 
     # ------------------------------------------------------------- queries
     def population_state(self, name: str) -> dict[str, np.ndarray]:

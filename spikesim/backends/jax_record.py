@@ -81,6 +81,27 @@ def state_var(st: dict, var: str):
     return st[var]
 
 
+def build_result(plan: Plan, recs, collected, t_start: int, t_end: int, info: dict,
+                 state=lambda v: v, weight=lambda v: v):
+    """The :class:`~spikesim.Result` of a run from its per-chunk recordings (``read_buffer``'s
+    parts); ``state`` and ``weight`` convert raw values (the fixed-point runner's integers)."""
+    from ..result import Result
+
+    dt = plan.dt
+    res = Result(dt, t_start * dt, t_end * dt, {p.name: p.n for p in plan.pops}, info=info)
+    for r, parts in zip(recs, collected):
+        steps = np.concatenate([p[0] for p in parts])
+        vals = np.concatenate([p[1] for p in parts])
+        if r.kind == "spikes":
+            res.spike_data[r.name] = (steps * dt, vals)
+        elif r.kind == "weights":
+            res.weight_data[r.name] = (steps * dt, weight(vals))
+        else:
+            var = r.var if not r.var.startswith("syn:") else plan.pops[r.pop].channels[int(r.var[4:])].name
+            res.state_data[(r.name, var)] = (steps * dt, state(vals))
+    return res
+
+
 def read_buffer(buf, r: RecSpec, t0: int, n: int):
     """The recorded steps and values of one chunk, as numpy."""
     if r.kind == "spikes":  # unpack only the bytes that hold a spike; row-major, so sorted by time
