@@ -28,7 +28,7 @@ in the 4 ms before) and, for comparison, the population regression estimator on 
 
 Prints sigma, the liquid rate and A for both liquids; writes sigma, the rate and A over the
 initialisation and a raster of each frozen liquid.
-Usage: ``python examples/nalsm.py --duration 8000 --seed 0`` (duration = initialisation, ms).
+Usage: ``python examples/nalsm.py --duration 3000 --seed 0`` (duration = initialisation, ms).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ LAMBDA_CONN = 3.0  # grid units
 TAU_V, V_THRESH, T_REF = 64.0, 20.0, 3.0  # ms, mV, ms
 W_MAX = 3.0
 P_INPUT = 0.15
-N_INPUTS, INPUT_RATE_HZ = 200, 20.0
+N_INPUTS, INPUT_RATE_HZ = 784, 10.0  # MNIST's pixel count; a Poisson rate that keeps the liquid near 15 Hz
 STDP_TAU = 10.0  # ms
 LAMBDA_TRACE = math.exp(-1.0 / STDP_TAU)
 A_PLUS, A_MINUS = 0.15, 1.0  # NALSM's potentiation rate; the depression rate is a_minus * A
@@ -133,7 +133,7 @@ def experiment(seed: int, astrocyte: bool, init_ms: float, chunk_ms: float = CHU
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(__doc__.splitlines()[0], argv, duration=8000.0)
+    args = parse_args(__doc__.splitlines()[0], argv, duration=3000.0)
     chunk = min(CHUNK, args.duration)
     out = {}
     for label, astro in (("astrocyte", True), ("plain STDP", False)):

@@ -4,7 +4,7 @@
   Verilator control file, passed along when it exists); ``iverilog -g2001 -Wall`` is silent.
 * synthesis: yosys ``synth_xilinx`` / ``synth_ecp5`` / ``synth_ice40`` of every top-level module of
   hdl/rtl (one no other file instantiates), and ``synth_xilinx`` of an emitted 64-neuron network
-  (with SPIKESIM_SYNTH_FULL=1: also with a plastic projection, i.e. the core with its STDP unit,
+  (under the slow marker: also with a plastic projection, i.e. the core with its STDP unit,
   and for every target; the STDP unit's yosys run takes minutes): no latches, and every memory
   of at least BRAM_MIN_BITS bits maps to block RAM. ``verilator -Wall`` of ss_core with STDP in two configurations.
 
@@ -32,9 +32,11 @@ RTL = HDL / "rtl"
 FILES = sorted(RTL.glob("*.v"))
 WAIVERS = HDL / "lint.vlt"
 SYNTH_TARGETS = tuple(t.strip() for t in os.environ.get("SPIKESIM_SYNTH_TARGETS", ",".join(TARGETS)).split(",") if t.strip())
-#: The emitted design wraps ss_core, which test_synth_rtl already maps to every target: by default
-#: it is synthesized for xilinx only (realistic memory sizes, BRAM check); SPIKESIM_SYNTH_FULL=1: all.
-EMITTED_TARGETS = SYNTH_TARGETS if os.environ.get("SPIKESIM_SYNTH_FULL") else tuple(t for t in SYNTH_TARGETS if t == "xilinx")
+#: The emitted design wraps ss_core, which test_synth_rtl already maps to every target: in the quick
+#: suite it is synthesized for xilinx without STDP (realistic memory sizes, BRAM check); the other
+#: targets and the plastic design (the core with its STDP unit) run under the slow marker.
+EMITTED_CASES = [pytest.param(t, p, marks=() if (t == "xilinx" and not p) else pytest.mark.slow)
+                 for t in SYNTH_TARGETS for p in (False, True)]
 #: Memories at least this large must be in block RAM (smaller ones may go to LUT-RAM or flip-flops).
 BRAM_MIN_BITS = 8192
 #: Per-target extra synthesis options: ice40 as UltraPlus (SB_MAC16 DSPs), which spikesim's multipliers need.
@@ -131,8 +133,7 @@ def _emitted_design(out: Path, plastic: bool) -> Any:
         return emit(net.plan, out, system=False)
 
 
-@pytest.mark.parametrize("target,plastic", [(t, p) for t in EMITTED_TARGETS for p in (False, True)
-                                            if not p or os.environ.get("SPIKESIM_SYNTH_FULL")])
+@pytest.mark.parametrize("target,plastic", EMITTED_CASES)
 def test_synth_emitted(target: str, plastic: bool, tmp_path: Path, yosys_available: None,
                        record_property: Callable[[str, object], None]) -> None:
     design = _emitted_design(tmp_path / "design", plastic)
