@@ -44,8 +44,9 @@ integrate → threshold → reset/refractory → push → plasticity.
 
 Pair STDP (``STDP``, additive or multiplicative, pairing "all" or "nearest"): traces decay
 by ``mul_shift(x, q(exp(-dt/tau)), 24)`` (a Q8.24 multiply rounded towards -inf, not a
-shift: a shift could only express tau/dt = 1/(1 - 2^-k)); a spike adds ``1.0`` (clamped,
-counted) or sets the trace to ``1.0``; a weight change is ``mul_shift(x, a, 32)`` (additive,
+shift: a shift could only express tau/dt = 1/(1 - 2^-k)); a spike adds ``1.0`` (clamped;
+counted once per plastic projection whose synapses read the trace, :func:`trace_used`) or sets
+the trace to ``1.0``; a weight change is ``mul_shift(x, a, 32)`` (additive,
 Q8.24 x Q8.24 -> Q8.16) or ``mul_shift(mul_shift(x, a, 24), span, 24)`` (multiplicative, span
 = w_max - w or w - w_min), then the weight is clipped to [w_min, w_max] (hard bounds, not a
 saturation). See :func:`stdp_depress`, :func:`stdp_potentiate`.
@@ -256,13 +257,27 @@ def trace_decay(xp, x, dec: int):
     return mul_shift(xp, x, dec, C_FRAC)
 
 
-def trace_jump(xp, before, spiked, pairing: str, n=0, count: bool = True):
+def trace_jump(xp, before, spiked, pairing: str, n=0, count: bool = True, used=None):
     """The trace after this step's spikes: ``clamp(before + 1.0)`` ("all") or ``1.0`` ("nearest").
 
-    Returns ``(trace, n + saturations)`` (a clamp is counted only when ``count``)."""
+    Returns ``(trace, n + saturations)``: a clamp is a saturation (the trace left Q8.24), counted
+    only when ``count`` and only for the traces that are ``used`` (bool mask, see :func:`trace_used`;
+    default: all). "nearest" never clamps."""
     if pairing == "nearest":
         return xp.where(spiked, TRACE_ONE, before), n
-    return clamp(xp, before + xp.where(spiked, TRACE_ONE, 0), n, spiked if count else None)
+    mask = spiked if used is None else spiked & used
+    return clamp(xp, before + xp.where(spiked, TRACE_ONE, 0), n, mask if count else None)
+
+
+def trace_used(n_pre: int, n_post: int, pre_idx, post_idx) -> tuple[np.ndarray, np.ndarray]:
+    """The traces of a plastic projection whose value a weight update can read: the pre trace of
+    every presynaptic index with at least one synapse, the post trace of every postsynaptic index
+    with at least one synapse. Only their clamps count as saturations (bool masks of n_pre, n_post)."""
+    pre = np.zeros(n_pre, bool)
+    post = np.zeros(n_post, bool)
+    pre[np.asarray(pre_idx, np.int64)] = True
+    post[np.asarray(post_idx, np.int64)] = True
+    return pre, post
 
 
 def stdp_amount(xp, a, trace, span=None):

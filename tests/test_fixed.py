@@ -408,3 +408,31 @@ def test_stdp_runs_are_bit_identical_across_chunkings():
     np.testing.assert_array_equal(net.connections("SP")["weight"], w_120)
     assert np.all(res2.weights("SP")[1] == w_120)
     assert np.abs(w_ref[-1] - w_120).max() > 0.02 and np.abs(w_120 - w_ref[0]).max() > 0.02
+
+
+def test_trace_clamps_count_once_per_projection_that_reads_the_trace():
+    """A trace clamp (all-to-all trace above 128 - 2^-24, out of Q8.24) is a saturation, counted for
+    every plastic projection whose synapses read that trace (``fixed.trace_used``): three sources fire
+    every step; projection A reads the pre traces of S0 and S1, projection B that of S0; S2 fires
+    too but no plastic synapse reads its trace. The post neurons never fire (no post clamps)."""
+    steps = 400
+    net = ss.Network(dt=1.0, seed=0)
+    S = net.add_spike_source("S", 3, np.repeat(np.arange(steps) * 1.0, 3), np.tile(np.arange(3), steps))
+    P = net.add_population("P", 2, ss.LIF(tau_m=20.0, v_rest=-65.0, v_thresh=-50.0, v_reset=-65.0))
+    rule = ss.STDP(a_plus=0.01, a_minus=0.0105, tau_pre=1000.0, tau_post=1000.0, w_min=0.0, w_max=1.0)
+    for name, pre, post in (("A", [0, 1], [0, 1]), ("B", [0], [1])):
+        net.connect(S, P, ss.FromArrays(np.array(pre), np.array(post)), synapse=ss.ExpCurrent(tau=2.0),
+                    weight=0.001, delay=1.0, plasticity=rule, name=name)
+    net.record(P, "spikes")
+    res = net.run(steps * 1.0, backend="jax_fixed")
+    assert res.spikes("P")[0].size == 0
+    # one trace that jumps every step, by the rules: x_before = decay(x), x = clamp(x_before + 1)
+    dec, x, clamps = net._runner.fplan.rules["A"].dec_pre, np.int64(0), 0
+    for _ in range(steps):
+        x, clamps = F.trace_jump(np, F.trace_decay(np, x, dec), np.bool_(True), "all", clamps)
+    assert x == F.STATE_MAX and 200 < clamps < steps   # 1 + d + d^2 + ... passes 128 after ~137 steps
+    assert res.info["trace_saturation"] == {"A": 2 * clamps, "B": clamps}
+    assert res.info["saturation"] == {"P": 0}
+    pre, post = F.trace_used(3, 2, [0, 1], [0, 1])
+    np.testing.assert_array_equal(pre, [True, True, False])
+    np.testing.assert_array_equal(post, [True, True])

@@ -38,8 +38,10 @@ module ss_core #(
     parameter integer QB = 1,          // STDP queue row bits (2**QB >= plastic synapses)
     parameter integer CPB = 1,         // STDP CSC address bits
     parameter integer PAIR = 0, MULT = 0, AP = 0, AM = 0, WMIN = 0, WMAX = 0, DPRE = 0, DPOST = 0,
+    parameter integer RKB = 1,         // STDP role count bits (ss_stdp.v)
     parameter CPTR_FILE = "",
     parameter CSC_FILE = "",
+    parameter ROLE_FILE = "",
     parameter PARAM_FILE = "",
     parameter STATE_FILE = "",
     parameter PTR_FILE = "",
@@ -63,8 +65,9 @@ module ss_core #(
     // host writes (ss_system, only while idle): host_we writes host_wdata into lane host_lane of
     // (host_sel, host_addr) by read-modify-write of the word read in the previous clock (hold
     // host_sel/host_addr/host_lane one clock before host_we). Writable: 0 state, 3 params,
-    // 4 synapse (lanes 0 weight, 1 delay mod R, 2 target). host_sel 7: clear the delay ring and the
-    // iext RAM (busy for 2**(RB+NB) clocks), needed after a reset in the middle of a run.
+    // 4 synapse (lanes 0 weight, 1 delay mod R, 2 target). host_sel 7: clear the delay ring, the
+    // iext RAM and (STDP = 1) the STDP unit's flags, trace history and post traces (busy for
+    // 2**CA clocks, CA = RB+NB, or RB+SB with STDP), needed after a reset in the middle of a run.
     input  wire        host_we,
     input  wire [31:0] host_wdata
 );
@@ -75,6 +78,7 @@ module ss_core #(
     localparam integer IEW = 64 + NB;                                          // {value, neuron, step}
     localparam integer SEW = 32 + SB;                                          // {source, step}
     localparam integer RA = RB + NB;                                           // ring address bits
+    localparam integer CA = (STDP != 0) ? RB + SB : RA;                        // clear sweep address bits
     localparam [NB:0] NN = N[NB:0];                                                // N, NB+1 bits wide
 
     localparam [3:0] IDLE = 4'd0, I_RD = 4'd1, I_CHK = 4'd2, NEUR = 4'd3, S_RD = 4'd4, S_CHK = 4'd5,
@@ -117,6 +121,7 @@ module ss_core #(
     // STDP unit: synapse RAM port while phase == PLAST, and the synapse read by the walk (enqueue)
     wire         pl_act = (phase == PLAST);
     wire         pl_done, pl_sy_re, pl_sy_we;
+    wire [RKB:0] pl_sat;        // STDP trace saturations of this clock
     wire [YB-1:0] pl_sy_raddr, pl_sy_waddr;
     wire [YW-1:0] pl_sy_wdata;
     /* verilator lint_off UNUSEDSIGNAL */
@@ -142,9 +147,9 @@ module ss_core #(
             default: sy_hw[0 +: NB] = host_wdata[NB-1:0];
         endcase
     end
-    // ring / iext clear sweep (phase CLR)
-    reg  [RA:0] clr_a;
-    wire clr = (phase == CLR) && !clr_a[RA];
+    // ring / iext / STDP state clear sweep (phase CLR)
+    reg  [CA:0] clr_a;
+    wire clr = (phase == CLR) && !clr_a[CA];
 
     ss_ram #(.W(SW), .AW(NB), .INIT_FILE(STATE_FILE)) u_state (
         .clk(clk), .re(st_re), .raddr(st_raddr), .rdata(st_rdata), .we(st_we | hw_st),
@@ -220,15 +225,17 @@ module ss_core #(
             // a plastic synapse read by the walk reaches its pre event at step t + d - 1
             ss_stdp #(.N(N), .NB(NB), .NSRC(NSRC), .SB(SB), .RB(RB), .YB(YB), .YW(YW), .WO(NB + CB + RB), .WB(WB),
                       .QB(QB), .CPB(CPB), .PAIR(PAIR), .MULT(MULT), .AP(AP), .AM(AM), .WMIN(WMIN), .WMAX(WMAX),
-                      .DPRE(DPRE), .DPOST(DPOST), .CPTR_FILE(CPTR_FILE), .CSC_FILE(CSC_FILE)) u_stdp (
-                .clk(clk), .rst(rst), .row(row), .spk_we(sl_we), .spk_idx(sl_wdata),
+                      .DPRE(DPRE), .DPOST(DPOST), .RKB(RKB), .CPTR_FILE(CPTR_FILE), .CSC_FILE(CSC_FILE),
+                      .ROLE_FILE(ROLE_FILE)) u_stdp (
+                .clk(clk), .rst(rst), .clr(clr), .clr_a(clr_a[RB+SB-1:0]), .row(row), .spk_we(sl_we), .spk_idx(sl_wdata),
                 .enq((phase == WALK) && a_v && sy_rdata[YW-1]), .enq_row(y_row - 1'b1), .enq_syn(yq),
                 .start(phase == PSTART), .done(pl_done),
                 .sy_re(pl_sy_re), .sy_raddr(pl_sy_raddr), .sy_rdata(sy_rdata),
-                .sy_we(pl_sy_we), .sy_waddr(pl_sy_waddr), .sy_wdata(pl_sy_wdata));
+                .sy_we(pl_sy_we), .sy_waddr(pl_sy_waddr), .sy_wdata(pl_sy_wdata), .sat_inc(pl_sat));
         end else begin : no_stdp
             assign pl_done = 1'b1;  assign pl_sy_re = 1'b0;  assign pl_sy_we = 1'b0;
             assign pl_sy_raddr = {YB{1'b0}};  assign pl_sy_waddr = {YB{1'b0}};  assign pl_sy_wdata = {YW{1'b0}};
+            assign pl_sat = {(RKB+1){1'b0}};
         end
     endgenerate
 
@@ -310,7 +317,7 @@ module ss_core #(
                 end else if (host_we && host_sel == 3'd7) begin
                     busy <= 1'b1;  phase <= CLR;  clr_a <= 0;
                 end
-                CLR: if (clr_a[RA]) begin busy <= 1'b0;  phase <= IDLE; end
+                CLR: if (clr_a[CA]) begin busy <= 1'b0;  phase <= IDLE; end
                      else clr_a <= clr_a + 1'b1;
                 I_RD: phase <= I_CHK;
                 I_CHK: if (iv_rdata[31:0] <= step) begin
@@ -332,7 +339,10 @@ module ss_core #(
                 end else phase <= L_RD;
                 L_RD: phase <= (si == cnt) ? ((STDP != 0) ? PSTART : FIN) : P_RD;
                 PSTART: phase <= PLAST;
-                PLAST: if (pl_done) phase <= FIN;
+                PLAST: begin
+                    sat_count <= sat_count + {{(31-RKB){1'b0}}, pl_sat};
+                    if (pl_done) phase <= FIN;
+                end
                 P_RD: begin
                     si <= si + 1'b1;  phase <= P_LATCH;
                 end

@@ -1,7 +1,13 @@
 `default_nettype none
 // Simple dual-port RAM: one synchronous read port, one write port, no reset (BRAM inference).
-// Read-during-write of the same address returns the old word. INIT_FILE: $readmemh image,
-// or "" for all zeros.
+// Read-during-write of the same address returns the old word. INIT_FILE: $readmemh image, which
+// must hold all 2**AW words (the emitter pads its images to the depth: $readmemh leaves words past
+// the end of the file unchanged, i.e. undefined), or "" for all zeros.
+// The zero fill of a memory without INIT_FILE is simulation-only: yosys unrolls such a loop into one
+// init statement per word at a cost quadratic in the depth (~40 min for 2**16 words), while an
+// uninitialized block RAM or LUT-RAM powers up as 0 on the targets (xc7, ECP5, iCE40) anyway. The
+// memories without an image that the core reads before writing (delay ring, iext, STDP state) are
+// cleared by ss_core's reset sweep in any case.
 module ss_ram #(
     parameter integer W = 32,          // word width (bits)
     parameter integer AW = 4,          // address width; depth 2**AW
@@ -18,8 +24,10 @@ module ss_ram #(
     reg [W-1:0] mem [0:(1<<AW)-1];
     integer i;
     initial begin
-        for (i = 0; i < (1 << AW); i = i + 1) mem[i] = {W{1'b0}};
         if (INIT_FILE != "") $readmemh(INIT_FILE, mem);
+`ifndef SYNTHESIS
+        else for (i = 0; i < (1 << AW); i = i + 1) mem[i] = {W{1'b0}};
+`endif
         rdata = {W{1'b0}};
     end
     always @(posedge clk) begin

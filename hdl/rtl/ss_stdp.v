@@ -10,6 +10,16 @@
 //   queue [R][2**QB]     pre events: the plastic synapses whose spike reaches them at step t (row t mod R)
 //   plist [N]            the neurons that fired in this step (post events)
 //   cptr  [N], csc       the plastic synapses of each postsynaptic neuron (CSC): {lag = d-1, source, synapse}
+//   role  [NSRC]         {k_post, k_pre}: the plastic projections in which index i is the source (k_pre)
+//                        or the target (k_post) of at least one synapse (ROM, role.hex)
+//
+// Reset: `rst` resets the controller and the queue row counts (so the queue and plist contents are
+// dead); `clr` (ss_core's reset sweep, clr_a = 0 .. 2**(RB+SB)-1) zeroes flag, hist and ytr, the
+// state a fresh run starts from. cptr, csc and role are constant.
+// Trace saturations: with PAIR = 0 the jump clamp(x + 1) of a trace that is used saturates when
+// x >= 127.0 (x + 2**24 > 2**31 - 1 in Q8.24). TRC sees x_before(t) and s_t of every index, so it
+// counts the jumps of step t there (k_pre for the pre trace, k_post for the post trace, as jax_fixed
+// counts one per plastic projection): sat_inc, added to the core's sat_count.
 //
 // While the core runs a step it snoops every spike (spk_we/spk_idx) and enqueues every plastic
 // synapse it pushes (enq: due row (t + d - 1) mod R). After the push walk, `start` runs:
@@ -42,11 +52,15 @@ module ss_stdp #(
     parameter integer WMAX = 0,        // upper bound (Q8.16)
     parameter integer DPRE = 0,        // exp(-dt/tau_pre) (Q8.24)
     parameter integer DPOST = 0,       // exp(-dt/tau_post) (Q8.24)
+    parameter integer RKB = 1,         // bits of a role count (k_pre, k_post)
     parameter CPTR_FILE = "",
-    parameter CSC_FILE = ""
+    parameter CSC_FILE = "",
+    parameter ROLE_FILE = ""
 ) (
     input  wire          clk,
     input  wire          rst,
+    input  wire          clr,          // reset sweep: zero flag, hist, ytr at clr_a
+    input  wire [RB+SB-1:0] clr_a,
     input  wire [RB-1:0] row,          // t mod R
     input  wire          spk_we,       // a spike of this step enters the core's spike list
     input  wire [SB-1:0] spk_idx,
@@ -60,7 +74,8 @@ module ss_stdp #(
     input  wire [YW-1:0] sy_rdata,
     output reg           sy_we,
     output reg  [YB-1:0] sy_waddr,
-    output reg  [YW-1:0] sy_wdata
+    output reg  [YW-1:0] sy_wdata,
+    output wire [RKB:0]  sat_inc       // trace saturations counted in this clock
 );
 `include "ss_fixed.vh"
     localparam integer CF = 24;
@@ -140,6 +155,7 @@ module ss_stdp #(
     reg  q_re;  wire [YB-1:0] q_rd;
     reg  cp_re;  wire [2*CPB-1:0] cp_rd;
     reg  cs_re;  wire [CW-1:0] cs_rd;
+    wire [2*RKB-1:0] ro_rd;
 
     reg [SB:0]  ti;            // TRC: next index to read
     reg         tv;            // TRC: stage 2 valid
@@ -156,6 +172,7 @@ module ss_stdp #(
     reg [QB:0]  qn;            // entries of row t
     integer k;
     wire [QB:0] qn_enq = qcnt[enq_row];
+    wire t_issue = (ph == U_TRC) && (ti < NS);
 
     ss_ram #(.W(1), .AW(SB)) u_flag (
         .clk(clk), .re(fl_re), .raddr(fl_ra), .rdata(fl_rd), .we(fl_we), .waddr(fl_wa), .wdata(fl_wd));
@@ -173,16 +190,27 @@ module ss_stdp #(
         .clk(clk), .re(cp_re), .raddr(pl_rd), .rdata(cp_rd), .we(1'b0), .waddr({NB{1'b0}}), .wdata({2 * CPB{1'b0}}));
     ss_ram #(.W(CW), .AW(CPB), .INIT_FILE(CSC_FILE)) u_csc (
         .clk(clk), .re(cs_re), .raddr(cj), .rdata(cs_rd), .we(1'b0), .waddr({CPB{1'b0}}), .wdata({CW{1'b0}}));
+    ss_ram #(.W(2 * RKB), .AW(SB), .INIT_FILE(ROLE_FILE)) u_role (
+        .clk(clk), .re(t_issue), .raddr(ti[SB-1:0]), .rdata(ro_rd), .we(1'b0), .waddr({SB{1'b0}}),
+        .wdata({2 * RKB{1'b0}}));
 
     wire [NB-1:0] d_tgt = sy_rdata[NB-1:0];
     wire [RB-1:0] c_lag = cs_rd[SB + YB +: RB];
     wire [SB-1:0] c_src = cs_rd[YB +: SB];
     wire [YB-1:0] c_syn = cs_rd[0 +: YB];
-    wire t_issue = (ph == U_TRC) && (ti < NS);
     wire d_issue = (ph == U_DEP) && (qk != qn);
     wire p_issue = (ph == U_PW) && (cj != cend);
     wire [WB-1:0] w_dep = new_weight(dw3[WO +: WB], ss_sx(yt_rd[31:0]), AM64, 1'b0);
     wire [WB-1:0] w_pot = new_weight(sy_rdata[WO +: WB], jumped(hi_rd), AP64, 1'b1);
+
+    // TRC stage 2: the traces before this step's jump, and whether the jump of a used trace clamps
+    wire [31:0] x_pre = next_trace(hi_rd, DPRE64);
+    wire [31:0] x_post = next_trace(yt_rd, DPOST64);
+    wire t_sat = (PAIR == 0) && (ph == U_TRC) && tv && fl_rd;
+    wire sat_pre = t_sat && (x_pre >= 32'h7F000000);
+    wire sat_post = t_sat && ({1'b0, tidx} < NN) && (x_post >= 32'h7F000000);
+    assign sat_inc = (sat_pre ? {1'b0, ro_rd[0 +: RKB]} : {(RKB+1){1'b0}})
+                   + (sat_post ? {1'b0, ro_rd[RKB +: RKB]} : {(RKB+1){1'b0}});
 
     // ------------------------------------------------------------ port multiplexers
     always @* begin
@@ -190,10 +218,10 @@ module ss_stdp #(
         fl_we = spk_we;  fl_wa = spk_idx;  fl_wd = 1'b1;
         hi_re = t_issue;  hi_ra = {row - 1'b1, ti[SB-1:0]};
         hi_we = (ph == U_TRC) && tv;  hi_wa = {row, tidx};
-        hi_wd = {fl_rd, next_trace(hi_rd, DPRE64)};
+        hi_wd = {fl_rd, x_pre};
         yt_re = t_issue;  yt_ra = ti[NB-1:0];
         yt_we = (ph == U_TRC) && tv && ({1'b0, tidx} < NN);  yt_wa = tidx[NB-1:0];
-        yt_wd = {fl_rd, next_trace(yt_rd, DPOST64)};
+        yt_wd = {fl_rd, x_post};
         pl_re = (ph == U_PL);
         cp_re = (ph == U_PP);
         q_re = d_issue;
@@ -218,6 +246,11 @@ module ss_stdp #(
             end
             default: ;
         endcase
+        if (clr) begin   // reset sweep (the unit is idle: rst holds it in U_IDLE until the sweep starts)
+            fl_we = 1'b1;  fl_wa = clr_a[SB-1:0];  fl_wd = 1'b0;
+            hi_we = 1'b1;  hi_wa = clr_a;  hi_wd = {HW{1'b0}};
+            yt_we = 1'b1;  yt_wa = clr_a[NB-1:0];  yt_wd = {HW{1'b0}};
+        end
     end
 
     // ------------------------------------------------------------------ controller

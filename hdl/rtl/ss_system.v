@@ -19,16 +19,17 @@
 //   before from the live MEM_SEL/MEM_ADDR. ROW_PTR and other ids ignore writes. axil_regs rejects
 //   writes while busy (STATUS.WRITE_REJECTED, REJECT_COUNT), so they never reach the core.
 // * Reset (aresetn or CTRL.SOFT_RESET), also in the middle of a run: controller, counters and FIFO
-//   are reset, then the core clears its delay ring and iext RAM (2**(RB+NB) clocks, STATUS.BUSY = 1).
-//   STATE/PARAM/synapse RAMs keep their contents: the host rewrites STATE to restart from t = 0.
+//   are reset, then the core clears its delay ring, iext RAM and STDP traces (2**(RB+NB) clocks, with
+//   STDP 2**(RB+SB); STATUS.BUSY = 1). STATE/PARAM/synapse RAMs keep their contents: the host rewrites
+//   STATE (and, with STDP, the initial weights) to restart from t = 0.
 module ss_system #(
     parameter integer MODEL = 0, NETM = 0, DTV = 0, N = 8, NB = 3, SB = 4, NCUR = 1, CB = 2, RB = 1,
     parameter integer YB = 1, WB = 24, IEB = 1, SEB = 1,
     parameter integer NSRC = 8,        // neurons + spike sources
     // the STDP unit (ss_stdp.v), passed through to the core (STDP = 0: none; see ss_core.v)
     parameter integer STDP = 0, QB = 1, CPB = 1,
-    parameter integer PAIR = 0, MULT = 0, AP = 0, AM = 0, WMIN = 0, WMAX = 0, DPRE = 0, DPOST = 0,
-    parameter CPTR_FILE = "", CSC_FILE = "",
+    parameter integer PAIR = 0, MULT = 0, AP = 0, AM = 0, WMIN = 0, WMAX = 0, DPRE = 0, DPOST = 0, RKB = 1,
+    parameter CPTR_FILE = "", CSC_FILE = "", ROLE_FILE = "",
     parameter integer SLB = 2,         // state field bits, 2**SLB >= 2 + NCUR
     parameter integer PLB = 3,         // parameter field bits, 2**PLB >= fields of a parameter word
     parameter integer FIFO_AW = 10,    // spike FIFO depth 2**FIFO_AW
@@ -112,8 +113,8 @@ module ss_system #(
     reg [7:0]  h_lane;
     ss_core #(.MODEL(MODEL), .NETM(NETM), .DTV(DTV), .N(N), .NB(NB), .SB(SB), .NCUR(NCUR), .CB(CB), .RB(RB),
               .YB(YB), .WB(WB), .IEB(IEB), .SEB(SEB), .STDP(STDP), .NSRC(NSRC), .QB(QB), .CPB(CPB), .PAIR(PAIR),
-              .MULT(MULT), .AP(AP), .AM(AM), .WMIN(WMIN), .WMAX(WMAX), .DPRE(DPRE), .DPOST(DPOST),
-              .CPTR_FILE(CPTR_FILE), .CSC_FILE(CSC_FILE), .PARAM_FILE(PARAM_FILE), .STATE_FILE(STATE_FILE),
+              .MULT(MULT), .AP(AP), .AM(AM), .WMIN(WMIN), .WMAX(WMAX), .DPRE(DPRE), .DPOST(DPOST), .RKB(RKB),
+              .CPTR_FILE(CPTR_FILE), .CSC_FILE(CSC_FILE), .ROLE_FILE(ROLE_FILE), .PARAM_FILE(PARAM_FILE), .STATE_FILE(STATE_FILE),
               .PTR_FILE(PTR_FILE), .SYN_FILE(SYN_FILE), .IEV_FILE(IEV_FILE), .SEV_FILE(SEV_FILE)) u_core (
         .clk(aclk), .rst(rst), .tick(tick), .busy(cbusy), .done(cdone), .step(step), .sat_count(sat_count),
         .spike_count(spike_count), .host_sel(h_sel), .host_addr(h_addr), .host_lane(h_lane), .host_rdata(host_rdata),

@@ -17,9 +17,9 @@ the same order and the same ring layout as the float runner:
 State is int32 (Q16.16 mV); statements are evaluated in int64 inside ``jax.enable_x64``
 and clamped; the saturations of each population are counted and returned in
 ``Result.info["saturation"]`` (trace clamps of STDP in ``info["trace_saturation"]``, per
-projection). Recorded states come back as float64 mV (exact: value / 2^16), recorded and
-learned weights as float64 (exact: value / 2^16). The results do not depend on the chunking
-or on the spike-buffer sizes.
+projection, counted for the traces its synapses read: ``fixed.trace_used``). Recorded states come
+back as float64 mV (exact: value / 2^16), recorded and learned weights as float64 (exact: value /
+2^16). The results do not depend on the chunking or on the spike-buffer sizes.
 """
 
 from __future__ import annotations
@@ -62,6 +62,10 @@ class JaxFixedRunner:
                                      for pr in plan.projs])
         self.layout, tables, self.slots = build_layout(qplan)
         self.plastic, ptables = build_plastic(qplan, self.slots, {s: t["weight"].size for s, t in tables.items()})
+        for ps in self.plastic:  # the traces whose clamps count as saturations
+            pr = plan.proj(ps.name)
+            ptables[ps.name]["used_pre"], ptables[ps.name]["used_post"] = F.trace_used(
+                ps.n_pre, ps.n_post, pr.pre_idx, pr.post_idx)
         self.plastic_on = {ps.name: True for ps in self.plastic}
         with jax.enable_x64(True):
             self.tables = {"code": {s: jnp.asarray(t["code"]) for s, t in tables.items()},
@@ -177,8 +181,8 @@ class JaxFixedRunner:
             return w, jnp.stack([n_a, n_p])
 
         w, counts = jax.lax.cond(on, events, lambda w: (w, jnp.zeros(2, jnp.int32)), w)
-        pre, sat = F.trace_jump(jnp, pre_b, spk_pre, r.pairing, sat)
-        post, sat = F.trace_jump(jnp, post_b, spk_post, r.pairing, sat)
+        pre, sat = F.trace_jump(jnp, pre_b, spk_pre, r.pairing, sat, used=tab["used_pre"])
+        post, sat = F.trace_jump(jnp, post_b, spk_post, r.pairing, sat, used=tab["used_post"])
         new = {"hist_b": hist_b, "hist_s": hist_s, "pre": pre.astype(jnp.int32), "post": post.astype(jnp.int32)}
         return new, w, counts, sat
 

@@ -39,6 +39,7 @@ from ..values import SpecError
 HDL_DIR = Path(__file__).resolve().parents[2] / "hdl"
 RTL_FILES = ("ss_core.v", "ss_ram.v", "ss_lif.v", "ss_izh.v", "ss_stdp.v", "ss_fixed.vh")
 SYSTEM_FILES = ("ss_system.v", "axil_regs.v", "spikesim_regmap.vh")  # the AXI4-Lite system around the core
+UART_FILES = ("ss_uart_rx.v", "ss_uart_tx.v", "ss_uart_bridge.v")  # the UART host bridge (docs/uart.md)
 FIFO_AW = 10
 NEVER = 0xFFFFFFFF
 MAX_DELAY = 256
@@ -61,6 +62,7 @@ class Design:
     sources: list[Path] = field(default_factory=list)  # the Verilog files of spikesim_top (bare core), top last
     counts: dict[str, int] = field(default_factory=dict)
     axi_sources: list[Path] = field(default_factory=list)  # the files of spikesim_axi_top (core + AXI-Lite)
+    uart_sources: list[Path] = field(default_factory=list)  # spikesim_uart_top: axi_sources + UART bridge, top last
     sys_params: dict[str, int] = field(default_factory=dict)
     syn_index: dict[str, np.ndarray] = field(default_factory=dict)  # projection -> RTL synapse of each plan synapse
 
@@ -138,13 +140,18 @@ def _iext_events(plan: Plan, fplan: F.FixedPlan, offsets: dict[int, int]) -> lis
 
 
 def emit(plan: Plan, out_dir: str | Path, max_delay: int = MAX_DELAY, mem_dir: str = "", fifo_aw: int = FIFO_AW,
-         system: bool = True) -> Design:
+         system: bool = True, uart_clk_hz: int = 25_000_000, uart_baud: int = 115_200) -> Design:
     """Write the design of ``plan`` into ``out_dir``; returns the :class:`Design`.
 
     ``max_delay`` (steps) bounds the delay ring; ``mem_dir`` prefixes the memory-image
     paths in the tops ("" = the simulator's working directory); the AXI system's spike FIFO
     holds ``2**fifo_aw`` spikes (a full FIFO pauses the run, it never drops a spike).
-    ``system=False``: the bare core only (``spikesim_top``), without the AXI4-Lite system."""
+    ``system=False``: the bare core only (``spikesim_top``), without the AXI4-Lite system.
+    With the system, ``spikesim_uart_top`` (the system behind the UART bridge, docs/uart.md) is written too;
+    ``uart_clk_hz`` (Hz) / ``uart_baud`` (bit/s) are its default CLK_HZ / BAUD (>= 8 clocks per bit)."""
+    from ..fpga.uart import check_clock  # here: spikesim.fpga's package imports the emitter
+
+    check_clock(uart_clk_hz, uart_baud)  # spikesim_uart_top's default CLK_HZ / BAUD (>= 8 clocks per bit)
     fplan = check(plan, max_delay)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -224,7 +231,8 @@ def emit(plan: Plan, out_dir: str | Path, max_delay: int = MAX_DELAY, mem_dir: s
     pbit = nb + cb + rb + F.WEIGHT_BITS
     syn_words = [int(tgt[j]) | (int(slot[j]) << nb) | (int(dly[j] % depth) << (nb + cb))
                  | ((int(wq[j]) & wmask) << (nb + cb + rb)) | (int(plastic[j]) << pbit) for j in range(n_syn)] or [0]
-    stdp, stdp_images = _stdp_tables(fplan, n_neur, n_src, nb, sb, rb, yb, src, tgt, dly, plastic, mem_dir)
+    stdp, stdp_images = _stdp_tables(fplan, n_neur, n_src, nb, sb, rb, yb, src, tgt, dly, plastic, mem_dir,
+                                     _trace_roles(plan, fplan, offsets, n_src))
 
     # events: external currents and spike sources, each list ended by step = NEVER
     iev = _iext_events(plan, fplan, offsets)
@@ -276,22 +284,37 @@ def emit(plan: Plan, out_dir: str | Path, max_delay: int = MAX_DELAY, mem_dir: s
         axi = axi.replace("@@PARAMS@@", "\n".join(f"        .{k}({v})," for k, v in core_params.items()))
         axi = axi.replace("@@SYS_PARAMS@@", "\n".join(f"        .{k}({v})," for k, v in sys_params.items()))
         (out / "spikesim_axi_top.v").write_text(axi)
+        uart_paths = _emit_uart_top(out, summary, uart_clk_hz, uart_baud)
     params.update({k: v for k, v in stdp.items() if not k.endswith("_FILE")})
     design = Design(out, params, pops_map, slots, model, [*core, out / "spikesim_top.v"],
                     {"synapses": n_syn, "iext_events": len(iev), "source_events": len(sev), "ring_depth": depth,
                      "plastic_synapses": int(plastic.sum())},
                     axi_sources=[*paths, out / "spikesim_axi_top.v"] if system else [], sys_params=sys_params,
+                    uart_sources=[*paths, out / "spikesim_axi_top.v", *uart_paths] if system else [],
                     syn_index=syn_index)
     (out / "layout.json").write_text(json.dumps({"params": params, "pops": pops_map, "slots": slots, "model": model,
                                                  "counts": design.counts}, indent=1))
     return design
 
 
-def _stdp_tables(fplan: F.FixedPlan, n_neur: int, n_src: int, nb: int, sb: int, rb: int, yb: int, src, tgt, dly, plastic,
-                 mem_dir: str) -> tuple[dict, dict]:
-    """The STDP unit's Verilog parameters and images (cptr.hex, csc.hex); ({}, {}) without plasticity.
+def _emit_uart_top(out: Path, summary: str, clk_hz: int, baud: int) -> list[Path]:
+    """Copy the UART bridge RTL and write ``spikesim_uart_top.v`` (defaults CLK_HZ / BAUD); its files, top last."""
+    paths = []
+    for f in UART_FILES:
+        shutil.copyfile(HDL_DIR / "rtl" / f, out / f)
+        paths.append(out / f)
+    top = (HDL_DIR / "templates" / "spikesim_uart_top.v.tmpl").read_text().replace("@@SUMMARY@@", summary)
+    top = top.replace("CLK_HZ = 25000000", f"CLK_HZ = {int(clk_hz)}").replace("BAUD = 115200", f"BAUD = {int(baud)}")
+    (out / "spikesim_uart_top.v").write_text(top)
+    return [*paths, out / "spikesim_uart_top.v"]
 
-    The synapse arrays are in RTL order; a CSC entry is {lag = d - 1, source, synapse}."""
+
+def _stdp_tables(fplan: F.FixedPlan, n_neur: int, n_src: int, nb: int, sb: int, rb: int, yb: int, src, tgt, dly, plastic,
+                 mem_dir: str, roles: tuple[np.ndarray, np.ndarray]) -> tuple[dict, dict]:
+    """The STDP unit's Verilog parameters and images (cptr.hex, csc.hex, role.hex); ({}, {}) without plasticity.
+
+    The synapse arrays are in RTL order; a CSC entry is {lag = d - 1, source, synapse}; a role entry
+    {k_post, k_pre} (RKB bits each, :func:`_trace_roles`)."""
     if not fplan.rules:
         return {}, {}
     r = next(iter(fplan.rules.values()))
@@ -308,7 +331,23 @@ def _stdp_tables(fplan: F.FixedPlan, n_neur: int, n_src: int, nb: int, sb: int, 
               "PAIR": int(r.pairing == "nearest"), "MULT": int(r.multiplicative), "AP": r.a_plus, "AM": r.a_minus,
               "WMIN": r.w_min, "WMAX": r.w_max, "DPRE": r.dec_pre, "DPOST": r.dec_post,
               "CPTR_FILE": f'"{mem_dir}cptr.hex"', "CSC_FILE": f'"{mem_dir}csc.hex"'}
-    return params, {"cptr.hex": (cptr, 2 * cpb, nb), "csc.hex": (csc, rb + sb + yb, cpb)}
+    rkb = max(1, int(max(roles[0].max(), roles[1].max())).bit_length())
+    role = [int(a) | (int(b) << rkb) for a, b in zip(*roles)]
+    params.update({"RKB": rkb, "ROLE_FILE": f'"{mem_dir}role.hex"'})
+    return params, {"cptr.hex": (cptr, 2 * cpb, nb), "csc.hex": (csc, rb + sb + yb, cpb), "role.hex": (role, 2 * rkb, sb)}
+
+
+def _trace_roles(plan: Plan, fplan: F.FixedPlan, offsets: dict[int, int], n_src: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per global index (neurons, then sources): in how many plastic projections its pre trace (k_pre)
+    and its post trace (k_post) are used (:func:`spikesim.fixed.trace_used`): the weight of a trace
+    clamp in SAT_COUNT, as jax_fixed counts it once per projection."""
+    k_pre, k_post = np.zeros(n_src, np.int64), np.zeros(n_src, np.int64)
+    for proj in plan.projs:
+        if proj.name in fplan.rules:
+            pre, post = F.trace_used(plan.pops[proj.pre].n, plan.pops[proj.post].n, proj.pre_idx, proj.post_idx)
+            k_pre[offsets[proj.pre]:offsets[proj.pre] + pre.size] += pre
+            k_post[offsets[proj.post]:offsets[proj.post] + post.size] += post
+    return k_pre, k_post
 
 
 def unpack_state(design: Design, words: list[int]) -> dict[str, np.ndarray]:

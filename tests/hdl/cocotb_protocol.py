@@ -1,8 +1,9 @@
 """cocotb protocol tests of spikesim_axi_top (ss_system + axil_regs + ss_core), run by test_protocol.py.
 
 The host is axil_bfm.AxiLiteMaster (random VALID delays, random READY back-pressure, random AW/W
-order). jax_fixed's answers (spikes, initial and final state, saturation count) come from the JSON
-file ``$SS_EXPECT``. Memory addresses: STATE {neuron, lane[SLB-1:0]}, PARAM {neuron, lane[PLB-1:0]},
+order). jax_fixed's answers (spikes, initial and final state, saturation count, initial and final
+weights) come from the JSON file ``$SS_EXPECT``; the ``plastic_*`` tests run on the plastic design.
+Memory addresses: STATE {neuron, lane[SLB-1:0]}, PARAM {neuron, lane[PLB-1:0]},
 WEIGHT/DELAY/TARGET per synapse (see hdl/rtl/ss_system.v).
 """
 
@@ -239,4 +240,30 @@ async def reset_mid_run(dut: Any) -> None:
         assert await h.state() == X["init_state"]
         await h.start(X["steps"])
         await h.check_run(await h.drain())
+    await h.finish()
+
+
+@cocotb.test(**TIMEOUT)
+async def plastic_reset_mid_run(dut: Any) -> None:
+    """Plastic design: a SOFT_RESET a third into a run also clears the STDP traces; with STATE and the initial
+    weights written back, the rerun's spikes, state, SAT_COUNT (trace clamps) and learned weights are exact.
+    (aresetn drives the same reset as SOFT_RESET: reset_mid_run covers both on the static design.)"""
+    h = Host(dut)
+    await h.reset()
+    n_syn = X["n_syn"]
+    assert await h.mem_read("WEIGHT", 0, n_syn) == X["init_weights"]
+    await h.start(X["steps"])
+    await h.drain(until_step=X["steps"] // 3)
+    await h.wr("CTRL", bit("CTRL", "SOFT_RESET"))
+    assert await h.rd("STATUS") & bit("STATUS", "BUSY"), "the clear sweep should show as BUSY"
+    await h.wait_idle()
+    for name in ("STEP_COUNT", "SAT_COUNT", "SPIKE_COUNT"):
+        assert await h.rd(name) == 0, name
+    learned = await h.mem_read("WEIGHT", 0, n_syn)
+    assert sum(a != b for a, b in zip(learned, X["init_weights"])) > 0, "the first part should have learned"
+    await h.write_state(X["init_state"])
+    await h.mem_write("WEIGHT", 0, X["init_weights"])
+    await h.start(X["steps"])
+    await h.check_run(await h.drain())
+    assert await h.mem_read("WEIGHT", 0, n_syn) == X["final_weights"], "learned weights differ from jax_fixed"
     await h.finish()
