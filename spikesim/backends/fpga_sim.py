@@ -1,21 +1,28 @@
 """``backend="fpga_sim"``: the emitted design (core + AXI4-Lite system) in a cocotb simulation, driven like a board.
 
 The network is emitted once (:func:`spikesim.backends.verilog.emit`) into a work directory. A run
-builds ``spikesim_axi_top`` (Icarus by default; ``$SPIKESIM_FPGA_SIM=verilator``), and
-:mod:`spikesim.backends.fpga_sim_bench` programs it over AXI4-Lite (STEPS, CTRL.START), drains the
-spike FIFO and reads the STATE memory and SAT_COUNT. The result is bit-identical to
-``backend="jax_fixed"`` (same spikes, same final state): the RTL implements :mod:`spikesim.fixed`.
+builds ``spikesim_axi_top`` (Icarus by default; ``$SPIKESIM_FPGA_SIM=verilator``) and runs the host
+program :func:`spikesim.backends.fpga_sim_bench.host_program` inside the simulation
+(:func:`spikesim.fpga.sim_host.simulate`), through the same :class:`~spikesim.fpga.driver.CoreDriver`
+a board uses: STEPS and CTRL.START, the spike FIFO drained while the run goes on, then the STATE
+memory and the counters. The result is bit-identical to ``backend="jax_fixed"`` (same spikes, same
+final state): the RTL implements :mod:`spikesim.fixed`.
+
+Rewards (``net.reward``) go to the core's MODULATOR register: every run re-simulates from step 0,
+so the runner keeps all rewards delivered so far and replays them, splitting the simulated run at each
+reward step s and calling ``driver.reward(amount)`` between step s-1 and step s (core idle). The core
+has one MODULATOR register: rewards to two different modulators are refused.
 
 Limits of this version: spikes are the only recording (state traces raise SpecError); a later
 ``run`` re-simulates from step 0 and returns the new steps (the simulator does not persist between
 runs); the saturation count is the design's total, reported as ``info["saturation"] = {"all": n}``;
-``info["cycles"]`` is the clock cycles of the simulated run (all ``t_end`` steps, from the START write
-to STATUS.DONE, with the host draining the spike FIFO as it goes).
+``info["cycles"]`` is the clock cycles of the simulated run (all ``t_end`` steps, from each START write
+to STATUS.DONE, summed over the reward segments, with the host draining the spike FIFO as it goes);
+``info["modulator"]`` is the core's M after the run.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import time
@@ -47,32 +54,21 @@ class FpgaSimRunner:
         self.step = 0
         self._state: dict[str, np.ndarray] | None = None
         self._weights: np.ndarray | None = None  # raw Q8.16 weights read back after a plastic run
+        self._rewards: list[tuple[str, int, float]] = []  # every reward delivered so far (replayed each run)
 
-    def _simulate(self, steps: int) -> dict:
-        from ..fpga.cosim import run_cocotb
+    def _simulate(self, steps: int, all_rewards: list[tuple[str, int, float]]) -> dict:
+        from ..fpga.sim_host import simulate
+        from .fpga_sim_bench import host_program
 
-        out = self.work / f"run_{steps}.json"
+        rewards = [(s, a) for _, s, a in all_rewards]
+        n_syn = self.design.counts["synapses"] if self.fplan.rules else 0
+        out = simulate(self.design, host_program, steps, rewards, n_syn, sim=self.sim,
+                       build_root=self.work / "sim_build")
         lanes = 1 << self.design.sys_params["SLB"]
-        run_cocotb(self.sim, self.design.axi_sources, "spikesim_axi_top", "spikesim.backends.fpga_sim_bench",
-                   build_root=self.work / "sim_build",
-                   extra_env={"SS_STEPS": str(steps), "SS_N": str(self.design.n_neurons), "SS_LANES": str(lanes),
-                              "SS_OUT": str(out),
-                              "SS_NSYN": str(self.design.counts["synapses"] if self.fplan.rules else 0)})
-        data = json.loads(out.read_text())
-        sb = self.design.params["SB"]
-        words = np.asarray(data["spikes"], np.int64)
-        idx = words & ((1 << sb) - 1)
-        low = words >> sb
-        period = 1 << (31 - sb)
-        steps_out = np.zeros_like(low)
-        base = 0
-        for k, lo in enumerate(low):  # unwrap the step (the FIFO delivers spikes in step order)
-            base += (int(lo) - base) % period
-            steps_out[k] = base
-        state = [sum(data["state"][i * lanes + j] << (32 * j) for j in range(2 + self.design.params["NCUR"]))
+        words = out["state"]
+        state = [sum(int(words[i * lanes + j]) << (32 * j) for j in range(2 + self.design.params["NCUR"]))
                  for i in range(self.design.n_neurons)]
-        return {"steps": steps_out, "idx": idx, "state": unpack_state(self.design, state), "sat": data["sat"],
-                "cycles": data["cycles"], "weights": np.asarray(data["weights"], np.int64)}
+        return {**out, "state": unpack_state(self.design, state)}
 
     def run(self, n_steps: int, records: list[Record], progress: bool = False,
             chunk_steps: int | None = None, spike_buffer: int | None = None, controls: dict | None = None) -> Result:
@@ -85,12 +81,18 @@ class FpgaSimRunner:
         for r in records:
             if r.var != "spikes" or r.is_projection:
                 raise SpecError(f"record {r.var!r} of {r.target!r}: backend 'fpga_sim' records spikes only")
+        rewards = list((controls or {}).get("rewards") or [])
+        names = sorted({name for name, _, _ in self._rewards + rewards})
+        if len(names) > 1:
+            raise SpecError(f"backend 'fpga_sim': the core has one MODULATOR register; rewards go to modulators "
+                            f"{names}")
         t_start, t_end = self.step, self.step + n_steps
         t0 = time.perf_counter()
-        out = self._simulate(t_end)
+        out = self._simulate(t_end, self._rewards + rewards)
+        self._rewards += rewards
         dt = self.plan.dt
         info = {"sim": self.sim, "sim_s": time.perf_counter() - t0, "saturation": {"all": int(out["sat"])},
-                "work_dir": str(self.work), "cycles": int(out["cycles"])}
+                "work_dir": str(self.work), "cycles": int(out["cycles"]), "modulator": out["modulator"]}
         res = Result(dt, t_start * dt, t_end * dt, {p.name: p.n for p in self.plan.pops}, info=info)
         keep = out["steps"] >= t_start
         for r in records:
