@@ -18,6 +18,8 @@
 //   so 2**RB reads back as 2**RB), TARGET; the core read-modify-writes the word it read in the clock
 //   before from the live MEM_SEL/MEM_ADDR. ROW_PTR and other ids ignore writes. axil_regs rejects
 //   writes while busy (STATUS.WRITE_REJECTED, REJECT_COUNT), so they never reach the core.
+// * Bulk loads: the AXI4-Stream port s_axis (an AXI DMA's MM2S) turns every word into a MEM_WDATA
+//   write through the register block (ss_axis_loader.v: same memory, AUTO_INC and busy rejection).
 // * Reset (aresetn or CTRL.SOFT_RESET), also in the middle of a run: controller, counters and FIFO
 //   are reset, then the core clears its delay ring, iext RAM and STDP traces (2**(RB+NB) clocks, with
 //   STDP 2**(RB+SB); STATUS.BUSY = 1). STATE/PARAM/synapse RAMs keep their contents: the host rewrites
@@ -59,6 +61,11 @@ module ss_system #(
     output wire [1:0]        s_axil_rresp,
     output wire              s_axil_rvalid,
     input  wire              s_axil_rready,
+    // AXI4-Stream slave (an AXI DMA's MM2S): bulk MEM_WDATA writes, see ss_axis_loader.v; tie tvalid to 0 if unused
+    input  wire [31:0]       s_axis_tdata,
+    input  wire              s_axis_tvalid,
+    output wire              s_axis_tready,
+    input  wire              s_axis_tlast,
     output wire              irq
 );
 `include "spikesim_regmap.vh"
@@ -85,12 +92,29 @@ module ss_system #(
     reg  [30:0]        fifo_wdata;
     wire               do_pop = spk_pop && fifo_valid;
     wire [FIFO_AW:0]   rptr_next = rptr + {{FIFO_AW{1'b0}}, do_pop};
+    // the stream loader shares the register block's write channels with the host (ss_axis_loader.v)
+    wire [ADDR_W-1:0] r_awaddr;
+    wire [2:0]        r_awprot;
+    wire [31:0]       r_wdata;
+    wire [3:0]        r_wstrb;
+    wire [1:0]        r_bresp;
+    wire              r_awvalid, r_awready, r_wvalid, r_wready, r_bvalid, r_bready;
+    ss_axis_loader #(.ADDR_W(ADDR_W)) u_loader (
+        .aclk(aclk), .aresetn(aresetn),
+        .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid), .s_axis_tready(s_axis_tready),
+        .s_axis_tlast(s_axis_tlast),
+        .s_awaddr(s_axil_awaddr), .s_awprot(s_axil_awprot), .s_awvalid(s_axil_awvalid), .s_awready(s_axil_awready),
+        .s_wdata(s_axil_wdata), .s_wstrb(s_axil_wstrb), .s_wvalid(s_axil_wvalid), .s_wready(s_axil_wready),
+        .s_bresp(s_axil_bresp), .s_bvalid(s_axil_bvalid), .s_bready(s_axil_bready),
+        .m_awaddr(r_awaddr), .m_awprot(r_awprot), .m_awvalid(r_awvalid), .m_awready(r_awready),
+        .m_wdata(r_wdata), .m_wstrb(r_wstrb), .m_wvalid(r_wvalid), .m_wready(r_wready),
+        .m_bresp(r_bresp), .m_bvalid(r_bvalid), .m_bready(r_bready));
     axil_regs #(.ADDR_W(ADDR_W), .HW_INFO0(HW_INFO0), .HW_INFO1(HW_INFO1), .MEM_TIMEOUT(16)) u_regs (
         .aclk(aclk), .aresetn(aresetn),
-        .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot), .s_axil_awvalid(s_axil_awvalid),
-        .s_axil_awready(s_axil_awready), .s_axil_wdata(s_axil_wdata), .s_axil_wstrb(s_axil_wstrb),
-        .s_axil_wvalid(s_axil_wvalid), .s_axil_wready(s_axil_wready), .s_axil_bresp(s_axil_bresp),
-        .s_axil_bvalid(s_axil_bvalid), .s_axil_bready(s_axil_bready), .s_axil_araddr(s_axil_araddr),
+        .s_axil_awaddr(r_awaddr), .s_axil_awprot(r_awprot), .s_axil_awvalid(r_awvalid),
+        .s_axil_awready(r_awready), .s_axil_wdata(r_wdata), .s_axil_wstrb(r_wstrb),
+        .s_axil_wvalid(r_wvalid), .s_axil_wready(r_wready), .s_axil_bresp(r_bresp),
+        .s_axil_bvalid(r_bvalid), .s_axil_bready(r_bready), .s_axil_araddr(s_axil_araddr),
         .s_axil_arprot(s_axil_arprot), .s_axil_arvalid(s_axil_arvalid), .s_axil_arready(s_axil_arready),
         .s_axil_rdata(s_axil_rdata), .s_axil_rresp(s_axil_rresp), .s_axil_rvalid(s_axil_rvalid),
         .s_axil_rready(s_axil_rready),

@@ -38,7 +38,7 @@ from ..values import SpecError
 
 HDL_DIR = Path(__file__).resolve().parents[2] / "hdl"
 RTL_FILES = ("ss_core.v", "ss_ram.v", "ss_lif.v", "ss_izh.v", "ss_stdp.v", "ss_fixed.vh")
-SYSTEM_FILES = ("ss_system.v", "axil_regs.v", "spikesim_regmap.vh")  # the AXI4-Lite system around the core
+SYSTEM_FILES = ("ss_system.v", "axil_regs.v", "ss_axis_loader.v", "spikesim_regmap.vh")  # the AXI4-Lite system
 UART_FILES = ("ss_uart_rx.v", "ss_uart_tx.v", "ss_uart_bridge.v")  # the UART host bridge (docs/uart.md)
 FIFO_AW = 10
 NEVER = 0xFFFFFFFF

@@ -49,6 +49,9 @@ class Host:
         dut.aresetn.value = 0
         cocotb.start_soon(Clock(dut.aclk, 10, unit="ns").start())
         self.axi = AxiLiteMaster(dut, self.rng, max_delay=3, p_ready=self.rng.uniform(0.3, 1.0))
+        dut.s_axis_tvalid.value = 0  # the AXI4-Stream load port is idle (tests/hdl/test_driver.py uses it)
+        dut.s_axis_tdata.value = 0
+        dut.s_axis_tlast.value = 0
 
     async def reset(self) -> None:
         """aresetn for 5 clocks, then wait until the ring clear is over (BUSY = 0)."""
