@@ -59,7 +59,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .plan import Plan
-from .plasticity import STDP
 from .values import SpecError
 
 V_FRAC = 16
@@ -250,6 +249,7 @@ class FixedSTDP:
     w_max: int
     dec_pre: int
     dec_post: int
+    scaled: bool = False  # the depression rate is scaled by the modulator (fixed_plastic.scaled_rate)
 
 
 def trace_decay(xp, x, dec: int):
@@ -303,24 +303,11 @@ def stdp_potentiate(xp, r: FixedSTDP, w, x):
     return xp.clip(xp.asarray(w, xp.int64) + stdp_amount(xp, r.a_plus, x, span), r.w_min, r.w_max)
 
 
-def quantize_stdp(name: str, rule, dt: float, rep: QuantizationReport) -> FixedSTDP:
-    """Quantise a pair :class:`~spikesim.STDP` rule; anything else raises SpecError naming it."""
-    if not isinstance(rule, STDP):
-        raise SpecError(f"projection {name!r}: plasticity ({type(rule).__name__}) is not supported in fixed point "
-                        "(backend 'jax_fixed' and the Verilog backend support pair STDP only; three-factor and "
-                        "triplet rules are not available on chip)")
-    if rule.modulator is not None:
-        raise SpecError(f"projection {name!r}: modulated STDP (modulator={rule.modulator.name!r}) is not supported "
-                        "in fixed point (backend 'jax_fixed' and the Verilog backend)")
-    vals = {"a_plus": rule.sign * rule.a_plus, "a_minus": rule.sign * rule.a_minus,
-            "dec_pre": np.exp(-dt / rule.tau_pre), "dec_post": np.exp(-dt / rule.tau_post)}
-    q = {k: int(quantize(v, COEF, f"projection {name!r}: STDP {k}")) for k, v in vals.items()}
-    for k, v in vals.items():
-        rep.add(f"{name}.stdp.{k}", v, q[k], COEF)
-    for k in ("w_min", "w_max"):
-        q[k] = int(quantize(getattr(rule, k), WEIGHT, f"projection {name!r}: STDP {k}"))
-        rep.add(f"{name}.stdp.{k}", getattr(rule, k), q[k], WEIGHT)
-    return FixedSTDP(rule.pairing, rule.dependence == "multiplicative", **q)
+def quantize_stdp(name: str, rule, dt: float, rep: QuantizationReport):
+    """Quantise a plastic projection's rule (every step; see :func:`spikesim.fixed_plastic.quantize_rule`)."""
+    from .fixed_plastic import quantize_rule
+
+    return quantize_rule(name, rule, dt, 1, rep)
 
 
 # ------------------------------------------------------------------------ quantisation
@@ -367,7 +354,8 @@ class FixedPlan:
     weights: dict[str, np.ndarray]  # projection name -> Q8.16 weights, plan order
     step_amps: dict[int, list[np.ndarray]]  # population -> per step current, Q16.16 amplitudes
     report: QuantizationReport
-    rules: dict[str, FixedSTDP] = field(default_factory=dict)  # plastic projection -> quantised STDP rule
+    rules: dict = field(default_factory=dict)  # plastic projection -> FixedSTDP / fixed_plastic.FixedThreeFactor
+    modulator: object = None  # fixed_plastic.FixedModulator: the one modulator, or None
 
 
 def channel_kinds(pop) -> tuple[str, ...]:
@@ -425,7 +413,8 @@ def quantize_plan(plan: Plan) -> FixedPlan:
 
     Raises SpecError naming the feature for what fixed point cannot express:
     ExpConductance synapses, values outside their format, weights whose sum onto
-    one neuron could overflow the ring, plasticity other than unmodulated pair STDP."""
+    one neuron could overflow the ring, plasticity other than pair STDP / ThreeFactor (see
+    :mod:`spikesim.fixed_plastic`), signal or several modulators."""
     rep = QuantizationReport()
     pops: list[FixedPop | None] = []
     step_amps: dict[int, list[np.ndarray]] = {}
@@ -471,18 +460,21 @@ def quantize_plan(plan: Plan) -> FixedPlan:
         if bound.size and bound.max() > STATE_MAX // 2:
             raise SpecError(f"population {p.name!r}: the step currents sum beyond the fixed-point range {VALUE}")
         step_amps[k] = amps
+    from .fixed_plastic import quantize_modulators, quantize_rule
+
+    modulator = quantize_modulators(plan, rep)
     weights, rules = {}, {}
     for proj in plan.projs:
         if getattr(proj, "rule", None) is not None:
-            rules[proj.name] = quantize_stdp(proj.name, proj.rule, plan.dt, rep)
+            rules[proj.name] = quantize_rule(proj.name, proj.rule, plan.dt, proj.every_steps, rep)
         w = quantize(proj.weight, WEIGHT, f"projection {proj.name!r}: weight")
         rep.add(f"{proj.name}.weight", proj.weight, w, WEIGHT)
         weights[proj.name] = w
     _check_ring(plan, weights, rules)
-    return FixedPlan(plan, pops, weights, step_amps, rep, rules)
+    return FixedPlan(plan, pops, weights, step_amps, rep, rules, modulator)
 
 
-def _check_ring(plan: Plan, weights: dict[str, np.ndarray], rules: dict[str, FixedSTDP]) -> None:
+def _check_ring(plan: Plan, weights: dict[str, np.ndarray], rules: dict) -> None:
     """The summed |weight| onto one (neuron, channel) must fit a ring entry, so ring adds never overflow
     (a plastic weight counts as the larger |bound| of its rule)."""
     for k, p in enumerate(plan.pops):

@@ -227,14 +227,10 @@ def test_what_fixed_point_cannot_express_fails_clearly():
     net.connect(S, P, ss.AllToAll(), synapse=ss.Delta(), weight=120.0)
     with pytest.raises(ss.SpecError, match="more than a ring entry"):
         net.run(1.0, backend="jax_fixed")
-    # plasticity other than unmodulated pair STDP
-    for rule, match in ((ss.TripletSTDP(), r"plasticity \(TripletSTDP\) is not supported in fixed point"),
-                        (ss.ThreeFactor(ss.STDP()), r"plasticity \(ThreeFactor\) is not supported in fixed point"),
-                        ("astro", "modulated STDP")):
+    # triplet STDP (three-factor and modulator refusals: tests/test_fixed_plastic.py)
+    for rule, match in ((ss.TripletSTDP(), r"plasticity \(TripletSTDP\) is not supported in fixed point"),):
         net = ss.Network(dt=0.1)
         P = net.add_population("P", 4, ss.LIF(tau_m=10.0, v_rest=-60.0, v_thresh=-50.0, v_reset=-65.0))
-        if rule == "astro":
-            rule = ss.STDP(modulator=net.add_astrocyte("A", liquid=P, inputs=P))
         net.connect(P, P, ss.AllToAll(), synapse=ss.Delta(), weight=0.5, plasticity=rule)
         with pytest.raises(ss.SpecError, match=match):
             net.run(1.0, backend="jax_fixed")

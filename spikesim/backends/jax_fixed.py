@@ -33,6 +33,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .. import fixed as F
+from .. import fixed_plastic as FP
 from ..network import Record
 from ..plan import Plan
 from ..result import Result
@@ -67,6 +68,8 @@ class JaxFixedRunner:
             ptables[ps.name]["used_pre"], ptables[ps.name]["used_post"] = F.trace_used(
                 ps.n_pre, ps.n_post, pr.pre_idx, pr.post_idx)
         self.plastic_on = {ps.name: True for ps in self.plastic}
+        self.mod = self.fplan.modulator  # the one modulator (fixed_plastic.FixedModulator) or None
+        self.rewards: list[tuple[str, int, int]] = []  # (modulator, step, Q8.24 amount), applied between steps
         with jax.enable_x64(True):
             self.tables = {"code": {s: jnp.asarray(t["code"]) for s, t in tables.items()},
                            "plastic": {k: {n: jnp.asarray(a) for n, a in t.items()} for k, t in ptables.items()}}
@@ -112,7 +115,11 @@ class JaxFixedRunner:
                              "hist_s": jnp.zeros((ps.depth, ps.n_pre), jnp.bool_),
                              "pre": jnp.zeros(ps.n_pre, jnp.int32), "post": jnp.zeros(ps.n_post, jnp.int32)}
                    for ps in self.plastic}
-        return {"ring": ring, "pops": pops, "weights": weights, "plastic": plastic}
+        for ps in self.plastic:
+            if isinstance(self.fplan.rules[ps.name], FP.FixedThreeFactor):
+                plastic[ps.name]["e"] = jnp.zeros(ps.n_syn, jnp.int32)
+        mod = jnp.full(1, 0 if self.mod is None else self.mod.init, jnp.int32)  # the register R (Q8.24)
+        return {"ring": ring, "pops": pops, "weights": weights, "plastic": plastic, "mod": mod}
 
     # ------------------------------------------------------------- one step
     def _step_pop(self, k: int, st32: dict, row, i_ext, sat):
@@ -142,11 +149,19 @@ class JaxFixedRunner:
             i_ext = i_ext + m * q
         return i_ext, sat
 
-    def _plastic_step(self, ps, tab: dict, st: dict, w, spk_pre, spk_post, t, on, sizes: tuple[int, int], sat):
-        """Pair STDP on one projection (after the push). ``w``: the flat int32 fan-out weights of the
-        source group. Returns (state, w, (pre count, post count), sat): the same events, traces and
-        history as ``jax_plastic.step``, with the integer rules of :mod:`spikesim.fixed`."""
-        r, depth, n_pre = self.fplan.rules[ps.name], ps.depth, ps.n_pre
+    def _plastic_step(self, ps, tab: dict, st: dict, w, spk_pre, spk_post, t, on, sizes: tuple[int, int], sat, m):
+        """The plasticity of one projection (after the push). ``w``: the flat int32 fan-out weights of the
+        source group; ``m``: the modulator's M of this step (int64, Q8.24; 0 without one). Returns (state, w,
+        (pre count, post count), sat): the same events, traces and history as ``jax_plastic.step``, with the
+        integer rules of :mod:`spikesim.fixed` (pair STDP) and :mod:`spikesim.fixed_plastic` (three-factor
+        eligibility and periodic update, modulator-scaled depression)."""
+        rule = self.fplan.rules[ps.name]
+        three = isinstance(rule, FP.FixedThreeFactor)
+        r = rule.stdp if three else rule
+        depth, n_pre = ps.depth, ps.n_pre
+        a_minus = r.a_minus
+        if r.scaled:  # the astrocyte's depression rate of this step (counted once per step and projection)
+            a_minus, sat = FP.scaled_rate(jnp, r.a_minus, m, sat)
         pre_b = F.trace_decay(jnp, st["pre"], r.dec_pre)
         post_b = F.trace_decay(jnp, st["post"], r.dec_post)
         hist_b = st["hist_b"].at[t % depth].set(pre_b.astype(jnp.int32))
@@ -155,35 +170,55 @@ class JaxFixedRunner:
         for d in ps.delays:
             arriving = arriving | hist_s[(t - (d - 1)) % depth]
 
-        def update(w, flat, syn, active, new_fn, trace):
+        def update(c, flat, syn, active, pot, trace):
+            w, e, n = c
             old = _gather(w, flat).astype(jnp.int64)
-            new = jnp.where(active & (syn < ps.n_syn), new_fn(jnp, r, old, trace), old)
-            return w.at[flat].set(new.astype(jnp.int32), mode="drop")
+            act = active & (syn < ps.n_syn)
+            if three:  # the amount goes into the eligibility (no bounds; a clamp is a saturation)
+                e_old = _gather(e, syn).astype(jnp.int64)
+                e_new, n = FP.elig_event(jnp, r, r.a_plus if pot else a_minus, old, e_old, trace, n, act, pot)
+                return w, e.at[syn].set(jnp.where(act, e_new, e_old).astype(jnp.int32), mode="drop"), n
+            rr = r if pot or not r.scaled else replace(r, a_minus=a_minus)
+            new = (F.stdp_potentiate if pot else F.stdp_depress)(jnp, rr, old, trace)
+            return w.at[flat].set(jnp.where(act, new, old).astype(jnp.int32), mode="drop"), e, n
 
-        def depress(rows, w):  # pre events: the post trace decayed to this step, before its jump
+        def depress(rows, c):  # pre events: the post trace decayed to this step, before its jump
             flat, delay = tab["row_flat"][rows], tab["row_delay"][rows]
             h = ((t - (delay - 1)) % depth) * n_pre + rows[:, None]
             active = hist_s.ravel().at[h].get(mode="fill", fill_value=False)
-            return update(w, flat, tab["row_syn"][rows], active, F.stdp_depress, _gather(post_b, tab["row_post"][rows]))
+            return update(c, flat, tab["row_syn"][rows], active, False, _gather(post_b, tab["row_post"][rows]))
 
         spk_post_pad = jnp.concatenate([spk_post, jnp.zeros(1, jnp.bool_)])
 
-        def potentiate(cols, w):  # post events: the pre trace at the emission step, after its jump
+        def potentiate(cols, c):  # post events: the pre trace at the emission step, after its jump
             flat, delay, pre_i = tab["col_flat"][cols], tab["col_delay"][cols], tab["col_pre"][cols]
             h = ((t - (delay - 1)) % depth) * n_pre + pre_i
             x, _ = F.trace_jump(jnp, hist_b.ravel().at[h].get(mode="fill", fill_value=0).astype(jnp.int64),
                                 hist_s.ravel().at[h].get(mode="fill", fill_value=False), r.pairing, count=False)
-            return update(w, flat, tab["col_syn"][cols], spk_post_pad[cols][:, None], F.stdp_potentiate, x)
+            return update(c, flat, tab["col_syn"][cols], spk_post_pad[cols][:, None], True, x)
 
-        def events(w):
-            w, n_a = _select_rows(arriving, sizes[0], depress, w)
-            w, n_p = _select_rows(spk_post, sizes[1], potentiate, w)
-            return w, jnp.stack([n_a, n_p])
+        def events(c):
+            c, n_a = _select_rows(arriving, sizes[0], depress, c)
+            c, n_p = _select_rows(spk_post, sizes[1], potentiate, c)
+            return c, jnp.stack([n_a, n_p])
 
-        w, counts = jax.lax.cond(on, events, lambda w: (w, jnp.zeros(2, jnp.int32)), w)
+        e0 = st.get("e", jnp.zeros(1, jnp.int32))
+        (w, e, sat), counts = jax.lax.cond(on, events, lambda c: (c, jnp.zeros(2, jnp.int32)), (w, e0, sat))
+        if three:
+            def periodic(c):
+                w, e, n = c
+                g, n = FP.three_factor_gain(jnp, rule, m, n)
+                flat = tab["syn_flat"]
+                w_syn, e_new = FP.three_factor_update(jnp, rule, w[flat], e, g)
+                return w.at[flat].set(w_syn.astype(jnp.int32)), e_new.astype(jnp.int32), n
+
+            due = (t + 1) % rule.every == 0
+            w, e, sat = jax.lax.cond(due & on, periodic, lambda c: c, (w, e, sat))
         pre, sat = F.trace_jump(jnp, pre_b, spk_pre, r.pairing, sat, used=tab["used_pre"])
         post, sat = F.trace_jump(jnp, post_b, spk_post, r.pairing, sat, used=tab["used_post"])
         new = {"hist_b": hist_b, "hist_s": hist_s, "pre": pre.astype(jnp.int32), "post": post.astype(jnp.int32)}
+        if three:
+            new["e"] = e
         return new, w, counts, sat
 
     # --------------------------------------------------------------- a chunk
@@ -206,7 +241,7 @@ class JaxFixedRunner:
             noise = {k: [jax.vmap(lambda key, k=k: jax.random.normal(key, (pops[k].n,), jnp.float32))(
                 step_keys(key, t0, T)) for key in ks] for k, ks in noise_keys.items()}
             bufs = [empty_buffer(r, T, pops, self.slots, jnp.int32) for r in recs]
-            sats = jnp.zeros(len(pops) + len(self.plastic), jnp.int64)
+            sats = jnp.zeros(len(pops) + len(self.plastic) + 1, jnp.int64)  # + the modulator's
             fallbacks = jnp.zeros(n_groups + 2 * len(self.plastic), jnp.int32)
             peaks = jnp.zeros(n_groups + 2 * len(self.plastic), jnp.int32)
 
@@ -228,18 +263,24 @@ class JaxFixedRunner:
                     fallbacks = fallbacks.at[g_i].add((count > size[g.pop]).astype(jnp.int32))
                     peaks = peaks.at[g_i].max(count)
                 bufs = [set_row(b, i, jnp.packbits(spikes[r.pop])) if r.kind == "spikes" else b for b, r in zip(bufs, recs)]
+                reg, m = state["mod"], jnp.int64(0)
+                if self.mod is not None:  # this step's M (read by the plasticity) and the register for the next
+                    counts = [jnp.sum(spikes[p][np.asarray(idx, np.int64)], dtype=jnp.int64) for p, idx in self.mod.sources]
+                    m, reg2, s = FP.modulator_step(jnp, self.mod, reg[0], counts, sats[-1])
+                    sats = sats.at[-1].set(s)
+                    reg = reg2.astype(jnp.int32)[None]
                 weights, plastic = dict(state["weights"]), {}
                 for j, ps in enumerate(self.plastic):
                     w = weights[ps.group]
                     plastic[ps.name], w_flat, counts, s = self._plastic_step(
                         ps, tables["plastic"][ps.name], state["plastic"][ps.name], w.ravel(), spikes[ps.pre],
-                        spikes[ps.post], t, on[ps.name], psizes[ps.name], sats[len(pops) + j])
+                        spikes[ps.post], t, on[ps.name], psizes[ps.name], sats[len(pops) + j], m)
                     sats = sats.at[len(pops) + j].set(s)
                     weights[ps.group] = w_flat.reshape(w.shape)
                     base = n_groups + 2 * j
                     fallbacks = fallbacks.at[base:base + 2].add((counts > jnp.asarray(psizes[ps.name])).astype(jnp.int32))
                     peaks = peaks.at[base:base + 2].max(counts)
-                new_state = {"ring": ring, "pops": new_pops, "weights": weights, "plastic": plastic}
+                new_state = {"ring": ring, "pops": new_pops, "weights": weights, "plastic": plastic, "mod": reg}
                 return new_state, bufs, sats, fallbacks, peaks
 
             return jax.lax.fori_loop(0, n, body, (state, bufs, sats, fallbacks, peaks))
@@ -274,9 +315,15 @@ class JaxFixedRunner:
     def run(self, n_steps: int, records: list[Record], progress: bool = False,
             chunk_steps: int | None = None, spike_buffer: int | None = None, controls: dict | None = None) -> Result:
         """Simulate ``n_steps`` more steps. ``controls``: ``{"plastic": {projection: on}}`` switches
-        plasticity (rewards have no meaning here: modulated rules are refused when the runner is built)."""
+        plasticity; ``"rewards"``: (modulator, step, amount) delivered at a step: between step - 1 and step
+        the modulator register becomes ``sat(R + q(amount))`` (``fixed_plastic.add_reward``, what the host
+        does through the MODULATOR register), so the chunks end at reward steps."""
         if controls is not None:
             self.plastic_on.update(controls.get("plastic", {}))
+            for name, step, amount in controls.get("rewards", []):
+                if self.mod is None or name != self.mod.name:
+                    raise SpecError(f"reward: modulator {name!r} is not the fixed-point modulator of this network")
+                self.rewards.append((name, int(step), FP.quantize_reward(name, amount)))
         with jax.enable_x64(True):
             return self._run(n_steps, records, progress, chunk_steps, spike_buffer)
 
@@ -287,11 +334,12 @@ class JaxFixedRunner:
             self.buffer.update({g.pop: min(g.n, int(spike_buffer)) for g in self.layout.groups})
         t_start, t_end = self.step, self.step + n_steps
         collected: list[list] = [[] for _ in recs]
-        sat_total = np.zeros(len(self.plan.pops) + len(self.plastic), np.int64)
+        sat_total = np.zeros(len(self.plan.pops) + len(self.plastic) + 1, np.int64)
         info = {"chunk_steps": T, "fallback_steps": 0, "compile_s": 0.0, "loop_s": 0.0}
         bar = tqdm(total=n_steps, disable=not progress, unit="step", desc="spikesim")
         while self.step < t_end:
-            n = min(T, t_end - self.step)
+            self._apply_rewards()
+            n = min(T, t_end - self.step, *[r[1] - self.step for r in self.rewards if r[1] > self.step])
             key = (T, tuple(self.buffer[g.pop] for g in self.layout.groups), recs,
                    tuple(sorted(self.buffer.items(), key=str)))
             on = {k: jnp.asarray(v) for k, v in self.plastic_on.items()}
@@ -323,9 +371,22 @@ class JaxFixedRunner:
         info["spike_buffer"] = dict(self.buffer)
         info["native"] = False
         info["saturation"] = {p.name: int(s) for p, s in zip(self.plan.pops, sat_total) if p.kind == "neurons"}
-        info["trace_saturation"] = {ps.name: int(s) for ps, s in zip(self.plastic, sat_total[len(self.plan.pops):])}
+        info["trace_saturation"] = {ps.name: int(s) for ps, s in zip(self.plastic, sat_total[len(self.plan.pops):-1])}
+        if self.mod is not None:
+            info["modulator_saturation"] = {self.mod.name: int(sat_total[-1])}
         info["quantization"] = self.fplan.report
         return self._result(recs, collected, t_start, t_end, info)
+
+    def _apply_rewards(self) -> None:
+        """The rewards due at the current step (or before it), in order: ``R = sat(R + q(amount))``."""
+        due = [r for r in self.rewards if r[1] <= self.step]
+        if not due:
+            return
+        reg = int(np.asarray(self.state["mod"])[0])
+        for _name, _step, q in due:
+            reg = FP.add_reward(reg, q)
+        self.state = {**self.state, "mod": jnp.full(1, reg, jnp.int32)}
+        self.rewards = [r for r in self.rewards if r[1] > self.step]
 
     def _result(self, recs, collected, t_start, t_end, info) -> Result:
         return build_result(self.plan, recs, collected, t_start, t_end, info,
@@ -355,6 +416,23 @@ class JaxFixedRunner:
             if getattr(syn, "name", None) and f"syn:{ch}" in raw:
                 out[syn.name] = F.to_float(raw[f"syn:{ch}"])
         return out
+
+    def modulator_raw(self, name: str) -> int:
+        """The modulator register R (Q8.24; what MODULATOR reads): M of the last step, decayed for the next."""
+        if self.mod is None or name != self.mod.name:
+            raise SpecError(f"modulator_raw: {name!r} is not the fixed-point modulator of this network")
+        return int(np.asarray(self.state["mod"])[0])
+
+    def modulator_value(self, name: str) -> np.ndarray:
+        """The modulator register as float64 (exact: R / 2^24), shape (1,)."""
+        return np.full(1, F.to_float(self.modulator_raw(name), F.COEF))
+
+    def eligibility_raw(self, name: str) -> np.ndarray:
+        """The eligibility traces (Q8.24, int64) of a three-factor projection, in plan order."""
+        st = self.state["plastic"].get(name, {})
+        if "e" not in st:
+            raise SpecError(f"eligibility_raw: projection {name!r} has no three-factor rule")
+        return np.asarray(st["e"]).astype(np.int64)
 
     def weights_raw(self, name: str) -> np.ndarray:
         """The current (learned) Q8.16 weights of a projection, int64, in plan order."""
