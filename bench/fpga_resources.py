@@ -49,8 +49,9 @@ DT = 0.1
 RATE_IN = 200.0
 
 
-def network(n: int, seed: int = 0, steps: int = 100) -> ss.Network:
-    """The benchmark network of ``n`` LIF neurons."""
+def network(n: int, seed: int = 0, steps: int = 100, fan_in: float = 50.0, rate_in: float = RATE_IN) -> ss.Network:
+    """The benchmark network of ``n`` LIF neurons: ``fan_in`` random inputs per neuron and projection
+    group (p = fan_in / n), N/8 spike-train inputs at ``rate_in`` Hz over ``steps`` steps."""
     rng = np.random.default_rng(seed)
     net = ss.Network(dt=DT, seed=seed)
     model = ss.LIF(tau_m=20.0, v_rest=-65.0, v_thresh=-50.0, v_reset=-65.0, t_ref=2.0)
@@ -59,11 +60,11 @@ def network(n: int, seed: int = 0, steps: int = 100) -> ss.Network:
     I = net.add_population("I", n - n_e, model, init={"v": ss.Uniform(-65.0, -55.0)})
     n_in = max(8, n // 8)
     duration = steps * DT
-    times = rng.random(rng.poisson(RATE_IN * n_in * duration / 1000.0)) * duration
+    times = rng.random(rng.poisson(rate_in * n_in * duration / 1000.0)) * duration
     idx = rng.integers(0, n_in, times.size)
     _, keep = np.unique(np.rint(times / DT).astype(int) * n_in + idx, return_index=True)
     In = net.add_spike_source("In", n_in, times[keep], idx[keep])
-    p = min(1.0, 50.0 / n)
+    p = min(1.0, fan_in / n)
     exc, inh, delay = ss.ExpCurrent(tau=5.0), ss.ExpCurrent(tau=10.0), ss.Uniform(0.1, 1.6)
     for pre, post, syn, w in ((In, E, exc, 12.0), (In, I, exc, 12.0), (E, E, exc, 2.0), (E, I, exc, 2.0),
                               (I, E, inh, -8.0), (I, I, inh, -8.0)):
@@ -75,12 +76,18 @@ def network(n: int, seed: int = 0, steps: int = 100) -> ss.Network:
 
 def predicted_cycles(net: ss.Network, res: ss.Result, steps: int, design) -> int:
     """The cycle formula summed over the steps of ``res`` (spikes per step, their fan-out)."""
+    s, f, e_s = step_terms(net, res, steps, design)
+    return int(np.sum(design.n_neurons + 12 + 2 * e_s + 9 * s + f - (s > 0)))
+
+
+def step_terms(net: ss.Network, res: ss.Result, steps: int, design) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per step of ``res``: S (spikes, neurons and inputs), F (their total fan-out in synapses) and
+    E_s (input-spike events), the terms of the cycle formula."""
     plan = net.plan
     first = {name: design.pops[name][0] for name in design.pops}
     fan = np.zeros(sum(n for _, n in design.pops.values()), np.int64)
     for proj in plan.projs:
         np.add.at(fan, first[plan.pops[proj.pre].name] + proj.pre_idx, 1)
-    n = design.n_neurons
     s = np.zeros(steps, np.int64)
     f = np.zeros(steps, np.int64)
     e_s = np.zeros(steps, np.int64)
@@ -91,7 +98,7 @@ def predicted_cycles(net: ss.Network, res: ss.Result, steps: int, design) -> int
         np.add.at(f, k, fan[first[name] + i])
         if name == "In":
             np.add.at(e_s, k, 1)
-    return int(np.sum(n + 12 + 2 * e_s + 9 * s + f - (s > 0)))
+    return s, f, e_s
 
 
 def cycles(n: int, steps: int, seed: int) -> dict:
