@@ -10,8 +10,14 @@ CRC-16/CCITT-FALSE over CMD .. PAYLOAD, sent high byte first)::
 ``timeout`` (seconds): a real port (:meth:`UartLink.open`, which imports pyserial lazily) or the
 simulated port of the cocotb tests. Register names are those of :mod:`spikesim.fpga.regmap`.
 Errors raise :class:`UartError`; a status sent back by the bridge is in ``UartError.status``.
-Only the standard library and :mod:`spikesim.fpga.regmap` are imported (the emitter imports
-:func:`check_clock`).
+
+A ``UartLink`` is a transport of :class:`spikesim.fpga.driver.CoreDriver` (``read`` / ``write`` at
+byte offsets, ``write_many`` / ``read_many`` = WRITE_BURST / READ_BURST, ``read_stream`` =
+READ_STREAM): ``CoreDriver(link)`` is the same driver a PYNQ board or the simulated bus uses;
+:meth:`UartLink.run`, :meth:`UartLink.write_mem`, :meth:`UartLink.read_mem` and
+:meth:`UartLink.wait_idle` are shorthands that go through it (:meth:`UartLink.driver`).
+Only the standard library and :mod:`spikesim.fpga.regmap` are imported at import time (the emitter
+imports :func:`check_clock`); the driver is imported when first used.
 """
 
 from __future__ import annotations
@@ -19,9 +25,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import regmap as rm
+
+if TYPE_CHECKING:
+    from .driver import CoreDriver
 
 __all__ = ["MAX_WORDS", "Command", "Response", "SerialPort", "Status", "UartError", "UartLink", "check_clock",
            "crc16", "decode_request", "decode_response", "encode_request", "encode_response"]
@@ -179,6 +188,7 @@ class UartLink:
     def __init__(self, port: SerialPort, max_skip: int = 64) -> None:
         self.port = port
         self.max_skip = int(max_skip)
+        self._driver: CoreDriver | None = None
 
     @classmethod
     def open(cls, device: str, baud: int = 115200, timeout: float = 0.5) -> UartLink:
@@ -272,62 +282,64 @@ class UartLink:
             out += _words(self.transact(Command.READ_BURST, bytes([off, k]), str(reg)))
         return out
 
-    def read_spikes(self, max_words: int | None = None) -> list[int]:
-        """Drain SPIKE_DATA: the spike words (VALID bit cleared) until the FIFO is empty or ``max_words``."""
-        off, out = self.offset("SPIKE_DATA"), []
-        while max_words is None or len(out) < max_words:
-            k = MAX_WORDS if max_words is None else min(MAX_WORDS, max_words - len(out))
-            got = _words(self.transact(Command.READ_STREAM, bytes([off, k]), "SPIKE_DATA"))
-            out += [w & 0x7FFFFFFF for w in got]
+    def read_stream(self, reg: str | int, max_words: int) -> list[int]:
+        """Read one register while bit 31 of the word is set, at most ``max_words`` times (READ_STREAM
+        frames of up to MAX_WORDS); the words as read (bit 31 set)."""
+        off, out = self.offset(reg), []
+        while len(out) < max_words:
+            k = min(MAX_WORDS, max_words - len(out))
+            got = _words(self.transact(Command.READ_STREAM, bytes([off, k]), str(reg)))
+            out += got
             if len(got) < k:
                 break
         return out
+
+    # the CoreDriver transport's burst names
+    def write_many(self, reg: str | int, words: Sequence[int]) -> None:
+        """:meth:`write_burst` (the driver's name)."""
+        self.write_burst(reg, list(words))
+
+    def read_many(self, reg: str | int, n: int) -> list[int]:
+        """:meth:`read_burst` (the driver's name)."""
+        return self.read_burst(reg, n)
+
+    def read_spikes(self, max_words: int | None = None) -> list[int]:
+        """Drain SPIKE_DATA: the spike words (VALID bit cleared) until the FIFO is empty or ``max_words``."""
+        got = self.read_stream("SPIKE_DATA", (1 << 62) if max_words is None else int(max_words))
+        return [w & 0x7FFFFFFF for w in got]
 
     def info(self) -> dict[str, int]:
         """The bridge's INFO: version, err_count (rejected frames, saturating at 255), max_words."""
         p = self.transact(Command.INFO)
         return {"version": p[0], "err_count": p[1], "max_words": p[2]}
 
-    # ------------------------------------------------------------------ memories and runs
-    def _select(self, mem: str, addr: int) -> None:
-        if mem not in rm.MEMORIES:
-            raise ValueError(f"memory {mem!r} not in {sorted(rm.MEMORIES)}")
-        auto = 1 << rm.by_name("MEM_SEL").field("AUTO_INC").lsb
-        self.write("MEM_SEL", rm.MEMORIES[mem] | auto)
-        self.write("MEM_ADDR", int(addr))
+    # ------------------------------------------------------------------ memories and runs (through CoreDriver)
+    def driver(self) -> CoreDriver:
+        """The :class:`~spikesim.fpga.driver.CoreDriver` on this link (one per link; no ID check, no timeout)."""
+        if self._driver is None:
+            from .driver import CoreDriver
+
+            self._driver = CoreDriver(self, check=False, timeout_s=None)
+        return self._driver
 
     def write_mem(self, mem: str, addr: int, words: Sequence[int]) -> None:
         """Write ``words`` into memory ``mem`` (regmap.MEMORIES) from word ``addr`` (MEM_SEL.AUTO_INC)."""
-        self._select(mem, addr)
-        self.write_burst("MEM_WDATA", words)
+        self.driver().write_memory(mem, words, addr)
 
     def read_mem(self, mem: str, addr: int, n: int) -> list[int]:
         """Read ``n`` words of memory ``mem`` from word ``addr``."""
-        self._select(mem, addr)
-        return self.read_burst("MEM_RDATA", n)
+        return [int(w) for w in self.driver().read_memory(mem, n, addr)]
 
-    def wait_idle(self, polls: int = 10000) -> None:
+    def wait_idle(self, timeout_s: float | None = 60.0) -> None:
         """Poll STATUS until BUSY = 0 (after a reset the core clears its delay ring)."""
-        busy = 1 << rm.by_name("STATUS").field("BUSY").lsb
-        for _ in range(polls):
-            if not self.read("STATUS") & busy:
-                return
-        raise UartError(f"STATUS.BUSY still set after {polls} polls")
+        self.driver().wait_idle(timeout_s)
 
-    def run(self, steps: int, polls: int = 100000) -> list[int]:
+    def run(self, steps: int, timeout_s: float | None = None) -> list[int]:
         """Run ``steps`` steps (STEPS, CTRL.START) and drain the spike FIFO until DONE; the spike words."""
-        if int(steps) < 1:
-            raise ValueError(f"steps={steps}: a run needs at least one step")
-        ctrl, done = rm.by_name("CTRL"), 1 << rm.by_name("STATUS").field("DONE").lsb
-        self.wait_idle()
-        self.write("STEPS", int(steps))
-        self.write("CTRL", (1 << ctrl.field("START").lsb) | (1 << ctrl.field("IRQ_EN").lsb))
-        spikes: list[int] = []
-        for _ in range(polls):
-            spikes += self.read_spikes()
-            if self.read("STATUS") & done:
-                return spikes + self.read_spikes()  # the last step's spikes
-        raise UartError(f"run of {steps} steps not DONE after {polls} polls")
+        d = self.driver()
+        d.wait_idle(timeout_s)
+        d.run(int(steps), timeout_s=timeout_s)
+        return d.read_spike_words()
 
     def __repr__(self) -> str:
         port: Any = self.port

@@ -5,16 +5,19 @@ The host code runs in a thread (``cocotb.task.bridge``); its port, :class:`SimSe
 own clocks per bit (``cpb``, which a test may set wrong), and waits in simulated time
 (``timeout`` is in simulated seconds). Faults are injected on the wire: a flipped bit or a missing
 stop bit in the next ``write``. Configuration (environment): SS_CLK_HZ, SS_CPB (the bridge's clocks
-per bit), SS_STEPS / SS_N / SS_LANES / SS_STATE (1: read STATE back) / SS_OUT (the bit-exact run).
+per bit), SS_STEPS / SS_N / SS_LANES / SS_STATE (1: read STATE back) / SS_OUT (the bit-exact run),
+SS_DESIGN (the pickled Design the CoreDriver loads in ``driver_load_and_run``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import pickle
 import random
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import cocotb
@@ -24,6 +27,7 @@ from cocotb.triggers import FallingEdge, Timer
 from cocotb.utils import get_sim_time
 
 from spikesim.fpga import regmap as rm
+from spikesim.fpga.driver import CoreDriver
 from spikesim.fpga.uart import TIMEOUT_BITS, Command, Status, UartError, UartLink, encode_request
 
 CLK_HZ = int(os.environ.get("SS_CLK_HZ", "10000000"))
@@ -137,6 +141,23 @@ async def bitexact_run(dut):
     assert out["info"]["err_count"] == 0 and await _err_count(dut) == 0
     with open(os.environ["SS_OUT"], "w") as f:
         json.dump(out, f)
+
+
+@cocotb.test()
+async def driver_load_and_run(dut):
+    """The shared CoreDriver program (tests/hdl/driver_hosts.py, also run over AXI4-Lite by test_driver.py)
+    over the UART: load STATE and WEIGHT of another network (``$SS_DESIGN``), run, spikes and STATE to SS_OUT."""
+    from driver_hosts import load_and_run
+
+    design = pickle.loads(Path(os.environ["SS_DESIGN"]).read_bytes())
+    steps = int(os.environ["SS_STEPS"])
+
+    def host(link: UartLink, port: SimSerial) -> dict:
+        return load_and_run(CoreDriver(link, timeout_s=None), design, steps, memories=("STATE", "WEIGHT"))
+
+    out = await run_host(dut, host)
+    assert await _err_count(dut) == 0
+    Path(os.environ["SS_OUT"]).write_bytes(pickle.dumps(out))
 
 
 @cocotb.test()

@@ -4,11 +4,12 @@ Python through tests/hdl on sys.path). They would run unchanged on a board."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from spikesim.fpga.driver import CoreBusyError, CoreDriver, WriteRejectedError, memory_images
+from spikesim.fpga.driver import LOAD_MEMORIES, CoreBusyError, CoreDriver, WriteRejectedError, memory_images
 
 
 def _error(fn, *args, **kwargs) -> str:
@@ -55,10 +56,20 @@ def axi_program(driver: CoreDriver, design: Any, steps: int, dma_min_words: int)
     # --- load the design (soft reset first), big images by DMA, verified by reading everything back
     driver.dma_min_words = dma_min_words
     beats0 = dma.sendchannel.source.beats
-    out["loaded"] = driver.load(design, dma=dma, verify=True)
+    out.update(load_and_run(driver, design, steps, dma=dma, verify=True))
     out["dma_beats"] = dma.sendchannel.source.beats - beats0
+    out["images"] = {k: v.size for k, v in memory_images(design).items()}
+    return out
+
+
+def load_and_run(driver: CoreDriver, design: Any, steps: int, *, dma: Any = None, verify: bool = False,
+                 memories: Sequence[str] = LOAD_MEMORIES) -> dict[str, Any]:
+    """The part shared by every bus (AXI4-Lite, UART): load ``design``, set and reward the modulator,
+    run ``steps`` steps in two pieces (the second START continues), read spikes, STATE and counters."""
+    out: dict[str, Any] = {"loaded": driver.load(design, dma=dma, verify=verify, memories=memories)}
     out["counters_after_load"] = driver.counters()
-    # --- run (two pieces: the second START continues), read spikes, state and counters
+    driver.set_modulator(0.75)
+    out["m"] = (driver.modulator(), driver.reward(-1.5), driver.modulator_raw())
     driver.run(steps // 2)
     first = driver.read_spikes()
     driver.run(steps - steps // 2)
@@ -68,5 +79,4 @@ def axi_program(driver: CoreDriver, design: Any, steps: int, dma_min_words: int)
     info = driver.info
     out["state"] = driver.read_memory("STATE", info.n_neurons * info.state_lanes)
     out["counters"] = driver.counters()
-    out["images"] = {k: v.size for k, v in memory_images(design).items()}
     return out

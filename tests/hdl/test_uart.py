@@ -15,6 +15,7 @@ import dataclasses
 import fcntl
 import json
 import os
+import pickle
 import subprocess
 import tempfile
 import warnings
@@ -27,6 +28,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rtl_sim import golden
 from test_core_bitexact import random_network
+from test_driver import check_load_and_run, variant
 
 from spikesim.backends.verilog import Design, emit, unpack_state
 from spikesim.fpga import regmap as rm
@@ -39,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 RTL = HERE.parents[1] / "hdl" / "rtl"
 TB = HERE / "cocotb_uart.py"
 CLK_HZ = 10_000_000
-CASES = cocotb_tests(TB)  # bitexact_run, registers_and_bursts, errors_..., timeout_and_wrong_baud_resync
+CASES = cocotb_tests(TB)  # bitexact_run, driver_load_and_run, registers_and_bursts, errors_..., timeout_...
 STEPS = 80
 #: Also read the final STATE back (burst reads) and compare it: 64 more words, +30 % simulation time.
 STATE_READBACK = os.environ.get("SPIKESIM_UART_STATE", "") not in ("", "0")
@@ -157,13 +159,17 @@ def test_clock_check_in_python_and_at_elaboration(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------- RTL
+def _network():
+    return random_network("lif", 16, seed=21, rate_hz=1500.0, max_delay=4)
+
+
 def _design(sim: str, cpb: int) -> tuple[Design, object]:
     """The emitted test network and the network.
 
     The design lives in a fixed cache directory, so the simulator builds (keyed by the sources'
     paths and contents) are reused between runs; it is emitted into a staging directory under a
     lock and only changed files are moved in, so parallel tests never see a half-written file."""
-    net = random_network("lif", 16, seed=21, rate_hz=1500.0, max_delay=4)
+    net = _network()
     out = cache_dir() / "uart_test" / f"{sim}-{cpb}"
     out.mkdir(parents=True, exist_ok=True)
     with open(out.parent / f".{out.name}.lock", "w") as lock:
@@ -197,8 +203,18 @@ def test_uart_bridge(sim: str, run_cocotb: Callable[..., int], case: str, cpb: i
     lanes = 1 << design.sys_params["SLB"]
     env = {"SS_CLK_HZ": str(CLK_HZ), "SS_CPB": str(cpb), "SS_STEPS": str(STEPS), "SS_N": str(design.n_neurons),
            "SS_LANES": str(lanes), "SS_STATE": str(int(STATE_READBACK)), "SS_OUT": str(out)}
+    if case == "driver_load_and_run":  # the CoreDriver loads network B (same structure) over the UART
+        net = variant(_network(), delays=False)  # DELAY is not loaded here
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            other = emit(net.plan, tmp_path / "b", mem_dir=f"{tmp_path / 'b'}/")
+        (tmp_path / "design.pkl").write_bytes(pickle.dumps(other))
+        env["SS_DESIGN"] = str(tmp_path / "design.pkl")
     assert run_cocotb(sim, design.uart_sources, "spikesim_uart_top", TB, testcase=case, extra_env=env,
                       timescale=("1ns", "1ns")) == 1
+    if case == "driver_load_and_run":
+        check_load_and_run(pickle.loads(out.read_bytes()), design, golden(net, STEPS, other), STEPS, min_spikes=20)
+        return
     if case != "bitexact_run":
         return
     data = json.loads(out.read_text())
