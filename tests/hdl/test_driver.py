@@ -201,3 +201,28 @@ def test_reward_segments() -> None:
     assert reward_segments(5, [(5, 1.0)]) == [("run", 5)]
     assert reward_segments(5, [(4, 1.0), (2, 3.0)]) == [("run", 2), ("reward", 3.0), ("run", 2), ("reward", 1.0),
                                                         ("run", 1)]
+
+
+def test_fpga_sim_replays_rewards_into_the_modulator() -> None:
+    """Rewards go to MODULATOR between steps (the run split at each reward step) and are replayed on every
+    re-simulation; with no rule reading M (tau = inf) the spikes stay those of jax_fixed and M is their sum."""
+    nets = [random_network("lif", 16, seed=41, rate_hz=1500.0, max_delay=3) for _ in range(2)]
+    for net in nets:
+        net.add_modulator("DA")
+        net.reward("DA", 0.5, at=1.0)
+        net.reward("DA", -0.125, at=1.0)
+    res = [nets[0].run(4.0, backend="fpga_sim")]
+    gold = [nets[1].run(4.0, backend="jax_fixed")]
+    for net in nets:
+        net.reward("DA", 2.25)  # at the start of the next run (step 40)
+        net.reward("DA", 1.0, at=6.5)
+    res.append(nets[0].run(4.0, backend="fpga_sim"))
+    gold.append(nets[1].run(4.0, backend="jax_fixed"))
+    assert res[0].info["modulator"] == 0.375 and res[1].info["modulator"] == 3.625
+    for r, g in zip(res, gold):
+        for name in ("E", "I"):
+            for k in (0, 1):
+                np.testing.assert_array_equal(r.spikes(name)[k], g.spikes(name)[k])
+    assert sum(r.spikes("E")[0].size for r in res) > 20
+    with pytest.raises(ss.SpecError, match="one MODULATOR register"):  # two modulators' rewards
+        nets[0]._runner.run(1, [], controls={"rewards": [("other", 80, 1.0)]})
