@@ -28,6 +28,12 @@
 //   core_steps[31:0] out  level, STEPS register. Sample it on core_start.
 //   core_modulator   out  level, MODULATOR register (signed, core-defined Q format); may change
 //                         at any time, including while running.
+//   core_modulator_we, core_modulator_rd
+//                    out pulse / in level (MOD_CORE = 1): MODULATOR is the core's modulator register.
+//                         A read returns core_modulator_rd; a write while idle merges the strobed bytes
+//                         into core_modulator_rd and pulses core_modulator_we with core_modulator = the
+//                         merged value (one clock later); a write while busy is rejected
+//                         (STATUS.WRITE_REJECTED, REJECT_COUNT). MOD_CORE = 0: a plain RW register.
 //   core_busy        in   level. High while a run is in progress. It must rise within a bounded
 //                         time after core_start (the block counts the core busy from core_start
 //                         until core_busy or core_done is seen) and fall when the run ends.
@@ -66,7 +72,8 @@ module axil_regs #(
     parameter integer ADDR_W      = 8,          // AXI address width in bits (>= 7)
     parameter [31:0]  HW_INFO0    = 32'h0,      // value of the HW_INFO0 register
     parameter [31:0]  HW_INFO1    = 32'h0,      // value of the HW_INFO1 register
-    parameter integer MEM_TIMEOUT = 1024        // cycles to wait for mem_rvalid (2 .. 65535)
+    parameter integer MEM_TIMEOUT = 1024,       // cycles to wait for mem_rvalid (2 .. 65535)
+    parameter integer MOD_CORE    = 0           // 1: MODULATOR is the core's register (core_modulator_rd/_we)
 ) (
     input  wire              aclk,
     input  wire              aresetn,
@@ -96,6 +103,8 @@ module axil_regs #(
     output reg               core_soft_reset,
     output wire [31:0]       core_steps,
     output wire [31:0]       core_modulator,
+    output reg               core_modulator_we,
+    input  wire [31:0]       core_modulator_rd,
     input  wire              core_busy,
     input  wire              core_done,
     input  wire [31:0]       core_step_count,
@@ -178,6 +187,8 @@ module axil_regs #(
     wire w_clear   = do_write & wr_status;
     wire mem_write_ok  = do_write & wr_wdata & ~busy;
     wire mem_write_rej = do_write & wr_wdata & busy;
+    wire wr_mod        = (aw_idx == SPK_IDX_MODULATOR[IW-1:0]) && (MOD_CORE != 0);
+    wire mod_write_rej = do_write & wr_mod & busy;
 
     // decoded reads (valid only with do_read)
     wire rd_mem    = (ar_idx == SPK_IDX_MEM_RDATA[IW-1:0]);
@@ -241,6 +252,7 @@ module axil_regs #(
             mem_wdata_r     <= 32'd0;
             reject_cnt      <= 32'd0;
             modulator_r     <= 32'd0;
+            core_modulator_we <= 1'b0;
             scratch_r       <= 32'd0;
             start_wait      <= 1'b0;
             ovf_last        <= 32'd0;
@@ -256,6 +268,7 @@ module axil_regs #(
             core_stop       <= 1'b0;
             core_soft_reset <= 1'b0;
             mem_we          <= mem_write_ok;
+            core_modulator_we <= do_write & wr_mod & ~busy;
 
             if (start_wait & (core_busy | core_done)) start_wait <= 1'b0;
             if ((mem_we | mem_re) & auto_inc) mem_addr_r <= mem_addr_r + 32'd1;
@@ -265,10 +278,10 @@ module axil_regs #(
             f_done <= (f_done & ~(w_clear & wbits[SPK_STATUS_DONE_LSB]) & ~(w_start & ~busy)) | (core_done & ~core_soft_reset);
             f_ovf  <= (f_ovf  & ~(w_clear & wbits[SPK_STATUS_OVERFLOW_LSB]))       | (ovf_evt & ~core_soft_reset);
             f_sat  <= (f_sat  & ~(w_clear & wbits[SPK_STATUS_SATURATED_LSB]))      | (sat_evt & ~core_soft_reset);
-            f_wrej <= (f_wrej & ~(w_clear & wbits[SPK_STATUS_WRITE_REJECTED_LSB])) | mem_write_rej;
+            f_wrej <= (f_wrej & ~(w_clear & wbits[SPK_STATUS_WRITE_REJECTED_LSB])) | mem_write_rej | mod_write_rej;
             f_rrej <= (f_rrej & ~(w_clear & wbits[SPK_STATUS_READ_REJECTED_LSB]))  | mem_read_rej;
             f_mto  <= (f_mto  & ~(w_clear & wbits[SPK_STATUS_MEM_TIMEOUT_LSB]))    | rd_timeout;
-            if (mem_write_rej | mem_read_rej) reject_cnt <= reject_cnt + 32'd1;
+            if (mem_write_rej | mem_read_rej | mod_write_rej) reject_cnt <= reject_cnt + 32'd1;
 
             if (do_write) begin
                 case (aw_idx)
@@ -289,7 +302,8 @@ module axil_regs #(
                     SPK_IDX_MEM_WDATA[IW-1:0]: begin
                         mem_wdata_r <= merge(mem_wdata_r, w_data, wmask);
                     end
-                    SPK_IDX_MODULATOR[IW-1:0]: modulator_r <= merge(modulator_r, w_data, wmask);
+                    SPK_IDX_MODULATOR[IW-1:0]: if (MOD_CORE == 0) modulator_r <= merge(modulator_r, w_data, wmask);
+                                               else if (!busy) modulator_r <= merge(core_modulator_rd, w_data, wmask);
                     SPK_IDX_SCRATCH[IW-1:0]:   scratch_r   <= merge(scratch_r, w_data, wmask);
                     default: ;
                 endcase
@@ -342,7 +356,7 @@ module axil_regs #(
             SPK_IDX_OVERFLOW_COUNT[IW-1:0]: rd_mux = core_overflow_count;
             SPK_IDX_SAT_COUNT[IW-1:0]:      rd_mux = core_sat_count;
             SPK_IDX_REJECT_COUNT[IW-1:0]:   rd_mux = reject_cnt;
-            SPK_IDX_MODULATOR[IW-1:0]:      rd_mux = modulator_r;
+            SPK_IDX_MODULATOR[IW-1:0]:      rd_mux = (MOD_CORE != 0) ? core_modulator_rd : modulator_r;
             SPK_IDX_SCRATCH[IW-1:0]:        rd_mux = scratch_r;
             default:                        rd_mux = 32'd0;   // MEM_RDATA comes from the core
         endcase
@@ -384,7 +398,8 @@ module axil_regs #(
 
     // AxPROT and the byte-offset address bits are not used
     /* verilator lint_off UNUSEDSIGNAL */
-    wire unused_ok = &{1'b0, s_axil_awprot, s_axil_arprot, s_axil_awaddr[1:0], s_axil_araddr[1:0], wbits};
+    wire unused_ok = &{1'b0, s_axil_awprot, s_axil_arprot, s_axil_awaddr[1:0], s_axil_araddr[1:0], wbits,
+                       core_modulator_rd};
     /* verilator lint_on UNUSEDSIGNAL */
 
 endmodule

@@ -2,7 +2,7 @@
 // Register map of the spikesim core: include inside a module body (localparams are module scoped).
 // verilator lint_off UNUSEDPARAM
 localparam [31:0] SPK_ID_VALUE = 32'h53504b53;
-localparam [31:0] SPK_VERSION_VALUE = 32'h00010100;
+localparam [31:0] SPK_VERSION_VALUE = 32'h00010200;
 localparam integer SPK_NUM_REGS = 19;
 localparam integer SPK_MAX_OFFSET = 72;
 // ID: Identifies the core: ASCII "SPKS".
@@ -12,7 +12,7 @@ localparam [31:0] SPK_RST_ID = 32'h53504b53;
 // VERSION: Register-map version.
 localparam [31:0] SPK_REG_VERSION = 32'h00000004;
 localparam [31:0] SPK_IDX_VERSION = 32'd1;
-localparam [31:0] SPK_RST_VERSION = 32'h00010100;
+localparam [31:0] SPK_RST_VERSION = 32'h00010200;
 localparam integer SPK_VERSION_PATCH_LSB = 0;  // RO: patch
 localparam integer SPK_VERSION_PATCH_W = 8;
 localparam integer SPK_VERSION_MINOR_LSB = 8;  // RO: minor (additions)
@@ -111,7 +111,7 @@ localparam [31:0] SPK_RST_SAT_COUNT = 32'h00000000;
 localparam [31:0] SPK_REG_REJECT_COUNT = 32'h00000040;
 localparam [31:0] SPK_IDX_REJECT_COUNT = 32'd16;
 localparam [31:0] SPK_RST_REJECT_COUNT = 32'h00000000;
-// MODULATOR: Neuromodulator value for three-factor plasticity (signed, core-defined Q format).
+// MODULATOR: The core's modulator register R (signed Q8.24): M of the last step, decayed for the next (spikesim/fixed_plastic.py). A read returns R; a write while idle sets R (strobed bytes merged into R); a write while busy is rejected (STATUS.WRITE_REJECTED, REJECT_COUNT). A reward of x at step s is R = sat(R + round(x * 2**24)) between steps s-1 and s. Reset (aresetn, SOFT_RESET): the design's initial R (0 for add_modulator, q(decay * initial + bias) for an astrocyte); without a modulator R only holds what the host writes.
 localparam [31:0] SPK_REG_MODULATOR = 32'h00000044;
 localparam [31:0] SPK_IDX_MODULATOR = 32'd17;
 localparam [31:0] SPK_RST_MODULATOR = 32'h00000000;
@@ -126,4 +126,5 @@ localparam [7:0] SPK_MEM_ROW_PTR = 8'd3;
 localparam [7:0] SPK_MEM_PARAM = 8'd4;
 localparam [7:0] SPK_MEM_STATE = 8'd5;
 localparam [7:0] SPK_MEM_TRACE = 8'd6;
+localparam [7:0] SPK_MEM_ELIG = 8'd7;
 // verilator lint_on UNUSEDPARAM

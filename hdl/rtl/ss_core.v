@@ -39,6 +39,13 @@ module ss_core #(
     parameter integer CPB = 1,         // STDP CSC address bits
     parameter integer PAIR = 0, MULT = 0, AP = 0, AM = 0, WMIN = 0, WMAX = 0, DPRE = 0, DPOST = 0,
     parameter integer RKB = 1,         // STDP role count bits (ss_stdp.v)
+    // on-chip learning beyond pair STDP (ss_stdp.v ELIG / SCALED, ss_mod.v; spikesim/fixed_plastic.py)
+    parameter integer ELIG = 0, SCALED = 0, EDEC = 0, LR = 0, LRB = 0, DRIFT = 0, TWMIN = 0, TWMAX = 0,
+    parameter integer PERIOD = 1, NPLS = 0, NPL = 1,
+    parameter integer MODK = 0,        // 1: the design has the modulator unit (ss_mod.v)
+    parameter integer MDEC = 0, MBIAS = 0, MG0 = 0, MG1 = 0,
+    parameter integer MINIT = 0,       // the modulator register after a reset (Q8.24)
+    parameter MSRC_FILE = "",
     parameter CPTR_FILE = "",
     parameter CSC_FILE = "",
     parameter ROLE_FILE = "",
@@ -57,7 +64,8 @@ module ss_core #(
     output reg  [31:0] step,
     output reg  [31:0] sat_count,
     output reg  [31:0] spike_count,
-    input  wire [2:0]  host_sel,       // 0: state, 1: spike list, 2: iext, 3: params, 4: synapse, 5: fan-out pointer
+    input  wire [2:0]  host_sel,       // 0: state, 1: spike list, 2: iext, 3: params, 4: synapse, 5: fan-out pointer,
+                                       // 6: lane 0 eligibility of a synapse (ELIG), lane 1 the modulator register
     input  wire [31:0] host_addr,
     input  wire [7:0]  host_lane,      // 32-bit field of a wide word; synapse: 0 weight, 1 delay mod R, 2 target,
                                        // 3 slot; pointer: 0 start, 1 end
@@ -69,7 +77,12 @@ module ss_core #(
     // iext RAM and (STDP = 1) the STDP unit's flags, trace history and post traces (busy for
     // 2**CA clocks, CA = RB+NB, or RB+SB with STDP), needed after a reset in the middle of a run.
     input  wire        host_we,
-    input  wire [31:0] host_wdata
+    input  wire [31:0] host_wdata,
+    // the modulator register R (Q8.24; MODULATOR): mod_value reads it, mod_we (while idle, not with tick)
+    // sets it to mod_wdata; a reset sets MINIT; with MODK = 1 each step's plasticity phase updates it
+    input  wire        mod_we,
+    input  wire [31:0] mod_wdata,
+    output wire [31:0] mod_value
 );
     localparam integer NSLOT = NCUR + 2;
     localparam integer SW = 32 * (2 + NCUR);                                  // state word
@@ -78,7 +91,8 @@ module ss_core #(
     localparam integer IEW = 64 + NB;                                          // {value, neuron, step}
     localparam integer SEW = 32 + SB;                                          // {source, step}
     localparam integer RA = RB + NB;                                           // ring address bits
-    localparam integer CA = (STDP != 0) ? RB + SB : RA;                        // clear sweep address bits
+    localparam integer CA0 = (STDP != 0) ? RB + SB : RA;
+    localparam integer CA = (ELIG != 0 && YB > CA0) ? YB : CA0;                // clear sweep address bits
     localparam [NB:0] NN = N[NB:0];                                                // N, NB+1 bits wide
 
     localparam [3:0] IDLE = 4'd0, I_RD = 4'd1, I_CHK = 4'd2, NEUR = 4'd3, S_RD = 4'd4, S_CHK = 4'd5,
@@ -121,7 +135,12 @@ module ss_core #(
     // STDP unit: synapse RAM port while phase == PLAST, and the synapse read by the walk (enqueue)
     wire         pl_act = (phase == PLAST);
     wire         pl_done, pl_sy_re, pl_sy_we;
-    wire [RKB:0] pl_sat;        // STDP trace saturations of this clock
+    wire [15:0]  pl_sat;        // STDP saturations of this clock (traces, eligibility, rates)
+    wire [1:0]   md_sat;        // modulator saturations of this clock
+    wire [31:0]  m_step, md_next, pl_e_rd;
+    wire         md_we;
+    reg  [31:0]  mod_r;
+    assign mod_value = mod_r;
     wire [YB-1:0] pl_sy_raddr, pl_sy_waddr;
     wire [YW-1:0] pl_sy_wdata;
     /* verilator lint_off UNUSEDSIGNAL */
@@ -226,18 +245,35 @@ module ss_core #(
             ss_stdp #(.N(N), .NB(NB), .NSRC(NSRC), .SB(SB), .RB(RB), .YB(YB), .YW(YW), .WO(NB + CB + RB), .WB(WB),
                       .QB(QB), .CPB(CPB), .PAIR(PAIR), .MULT(MULT), .AP(AP), .AM(AM), .WMIN(WMIN), .WMAX(WMAX),
                       .DPRE(DPRE), .DPOST(DPOST), .RKB(RKB), .CPTR_FILE(CPTR_FILE), .CSC_FILE(CSC_FILE),
-                      .ROLE_FILE(ROLE_FILE)) u_stdp (
-                .clk(clk), .rst(rst), .clr(clr), .clr_a(clr_a[RB+SB-1:0]), .row(row), .spk_we(sl_we), .spk_idx(sl_wdata),
+                      .ROLE_FILE(ROLE_FILE), .CAW(CA), .ELIG(ELIG), .SCALED(SCALED), .EDEC(EDEC), .LR(LR), .LRB(LRB),
+                      .DRIFT(DRIFT), .TWMIN(TWMIN), .TWMAX(TWMAX), .PERIOD(PERIOD), .NPLS(NPLS), .NPL(NPL)) u_stdp (
+                .clk(clk), .rst(rst), .clr(clr), .clr_a(clr_a[CA-1:0]), .row(row), .spk_we(sl_we), .spk_idx(sl_wdata),
                 .enq((phase == WALK) && a_v && sy_rdata[YW-1]), .enq_row(y_row - 1'b1), .enq_syn(yq),
                 .start(phase == PSTART), .done(pl_done),
                 .sy_re(pl_sy_re), .sy_raddr(pl_sy_raddr), .sy_rdata(sy_rdata),
-                .sy_we(pl_sy_we), .sy_waddr(pl_sy_waddr), .sy_wdata(pl_sy_wdata), .sat_inc(pl_sat));
+                .sy_we(pl_sy_we), .sy_waddr(pl_sy_waddr), .sy_wdata(pl_sy_wdata), .m_step(m_step),
+                .host_e_addr(host_addr[YB-1:0]), .e_rdata(pl_e_rd), .sat_inc(pl_sat));
         end else begin : no_stdp
             assign pl_done = 1'b1;  assign pl_sy_re = 1'b0;  assign pl_sy_we = 1'b0;
             assign pl_sy_raddr = {YB{1'b0}};  assign pl_sy_waddr = {YB{1'b0}};  assign pl_sy_wdata = {YW{1'b0}};
-            assign pl_sat = {(RKB+1){1'b0}};
+            assign pl_sat = 16'd0;  assign pl_e_rd = 32'd0;
+            wire unused_m = &{1'b0, m_step, 1'b0};
+        end
+        if (STDP != 0 && MODK != 0) begin : modu
+            ss_mod #(.SB(SB), .MDEC(MDEC), .MBIAS(MBIAS), .G0(MG0), .G1(MG1), .MSRC_FILE(MSRC_FILE)) u_mod (
+                .clk(clk), .rst(rst), .spk_we(sl_we), .spk_idx(sl_wdata), .start(phase == PSTART), .reg_in(mod_r),
+                .m_step(m_step), .reg_we(md_we), .reg_next(md_next), .sat_inc(md_sat));
+        end else begin : no_mod
+            assign m_step = 32'd0;  assign md_we = 1'b0;  assign md_next = 32'd0;  assign md_sat = 2'd0;
         end
     endgenerate
+
+    // the modulator register: host writes while idle, the modulator unit's update in the plasticity phase
+    always @(posedge clk) begin
+        if (rst) mod_r <= MINIT;
+        else if (md_we) mod_r <= md_next;
+        else if (mod_we && phase == IDLE && !tick) mod_r <= mod_wdata;
+    end
 
     // read/write port multiplexers (combinational)
     always @* begin
@@ -296,6 +332,7 @@ module ss_core #(
             endcase
             3'd5: host_rdata = (host_lane_q == 8'd0) ? {{(32-YB){1'b0}}, pt_rdata[0 +: YB]}
                                                     : {{(32-YB){1'b0}}, pt_rdata[YB +: YB]};
+            3'd6: host_rdata = (host_lane_q == 8'd0) ? pl_e_rd : mod_r;   // eligibility of synapse host_addr; R
             default: host_rdata = 32'd0;
         endcase
     end
@@ -340,7 +377,7 @@ module ss_core #(
                 L_RD: phase <= (si == cnt) ? ((STDP != 0) ? PSTART : FIN) : P_RD;
                 PSTART: phase <= PLAST;
                 PLAST: begin
-                    sat_count <= sat_count + {{(31-RKB){1'b0}}, pl_sat};
+                    sat_count <= sat_count + {16'd0, pl_sat} + {30'd0, md_sat};
                     if (pl_done) phase <= FIN;
                 end
                 P_RD: begin

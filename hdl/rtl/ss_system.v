@@ -32,6 +32,10 @@ module ss_system #(
     parameter integer STDP = 0, QB = 1, CPB = 1,
     parameter integer PAIR = 0, MULT = 0, AP = 0, AM = 0, WMIN = 0, WMAX = 0, DPRE = 0, DPOST = 0, RKB = 1,
     parameter CPTR_FILE = "", CSC_FILE = "", ROLE_FILE = "",
+    // three-factor, modulator and astrocyte (ss_core.v, ss_stdp.v, ss_mod.v); MODULATOR is the core's register
+    parameter integer ELIG = 0, SCALED = 0, EDEC = 0, LR = 0, LRB = 0, DRIFT = 0, TWMIN = 0, TWMAX = 0,
+    parameter integer PERIOD = 1, NPLS = 0, NPL = 1, MODK = 0, MDEC = 0, MBIAS = 0, MG0 = 0, MG1 = 0, MINIT = 0,
+    parameter MSRC_FILE = "",
     parameter integer SLB = 2,         // state field bits, 2**SLB >= 2 + NCUR
     parameter integer PLB = 3,         // parameter field bits, 2**PLB >= fields of a parameter word
     parameter integer FIFO_AW = 10,    // spike FIFO depth 2**FIFO_AW
@@ -70,7 +74,8 @@ module ss_system #(
 );
 `include "spikesim_regmap.vh"
     wire        core_start, core_stop, core_soft_reset;
-    wire [31:0] core_steps, core_modulator;
+    wire [31:0] core_steps, core_modulator, mod_value;
+    wire        mod_we;
     reg         sys_busy, sys_done;
     wire [7:0]  mem_sel;
     wire [31:0] mem_addr, mem_wdata;
@@ -109,7 +114,7 @@ module ss_system #(
         .m_awaddr(r_awaddr), .m_awprot(r_awprot), .m_awvalid(r_awvalid), .m_awready(r_awready),
         .m_wdata(r_wdata), .m_wstrb(r_wstrb), .m_wvalid(r_wvalid), .m_wready(r_wready),
         .m_bresp(r_bresp), .m_bvalid(r_bvalid), .m_bready(r_bready));
-    axil_regs #(.ADDR_W(ADDR_W), .HW_INFO0(HW_INFO0), .HW_INFO1(HW_INFO1), .MEM_TIMEOUT(16)) u_regs (
+    axil_regs #(.ADDR_W(ADDR_W), .HW_INFO0(HW_INFO0), .HW_INFO1(HW_INFO1), .MEM_TIMEOUT(16), .MOD_CORE(1)) u_regs (
         .aclk(aclk), .aresetn(aresetn),
         .s_axil_awaddr(r_awaddr), .s_axil_awprot(r_awprot), .s_axil_awvalid(r_awvalid),
         .s_axil_awready(r_awready), .s_axil_wdata(r_wdata), .s_axil_wstrb(r_wstrb),
@@ -119,7 +124,8 @@ module ss_system #(
         .s_axil_rdata(s_axil_rdata), .s_axil_rresp(s_axil_rresp), .s_axil_rvalid(s_axil_rvalid),
         .s_axil_rready(s_axil_rready),
         .core_start(core_start), .core_stop(core_stop), .core_soft_reset(core_soft_reset),
-        .core_steps(core_steps), .core_modulator(core_modulator), .core_busy(sys_busy), .core_done(sys_done),
+        .core_steps(core_steps), .core_modulator(core_modulator), .core_modulator_we(mod_we),
+        .core_modulator_rd(mod_value), .core_busy(sys_busy), .core_done(sys_done),
         .core_step_count(step), .core_overflow_count(32'd0), .core_sat_count(sat_count),
         .mem_sel(mem_sel), .mem_addr(mem_addr), .mem_wdata(mem_wdata), .mem_we(mem_we), .mem_re(mem_re),
         .mem_rdata(mem_rdata), .mem_rvalid(mem_rvalid),
@@ -138,11 +144,14 @@ module ss_system #(
     ss_core #(.MODEL(MODEL), .NETM(NETM), .DTV(DTV), .N(N), .NB(NB), .SB(SB), .NCUR(NCUR), .CB(CB), .RB(RB),
               .YB(YB), .WB(WB), .IEB(IEB), .SEB(SEB), .STDP(STDP), .NSRC(NSRC), .QB(QB), .CPB(CPB), .PAIR(PAIR),
               .MULT(MULT), .AP(AP), .AM(AM), .WMIN(WMIN), .WMAX(WMAX), .DPRE(DPRE), .DPOST(DPOST), .RKB(RKB),
+              .ELIG(ELIG), .SCALED(SCALED), .EDEC(EDEC), .LR(LR), .LRB(LRB), .DRIFT(DRIFT), .TWMIN(TWMIN),
+              .TWMAX(TWMAX), .PERIOD(PERIOD), .NPLS(NPLS), .NPL(NPL), .MODK(MODK), .MDEC(MDEC), .MBIAS(MBIAS),
+              .MG0(MG0), .MG1(MG1), .MINIT(MINIT), .MSRC_FILE(MSRC_FILE),
               .CPTR_FILE(CPTR_FILE), .CSC_FILE(CSC_FILE), .ROLE_FILE(ROLE_FILE), .PARAM_FILE(PARAM_FILE), .STATE_FILE(STATE_FILE),
               .PTR_FILE(PTR_FILE), .SYN_FILE(SYN_FILE), .IEV_FILE(IEV_FILE), .SEV_FILE(SEV_FILE)) u_core (
         .clk(aclk), .rst(rst), .tick(tick), .busy(cbusy), .done(cdone), .step(step), .sat_count(sat_count),
         .spike_count(spike_count), .host_sel(h_sel), .host_addr(h_addr), .host_lane(h_lane), .host_rdata(host_rdata),
-        .host_we(h_we), .host_wdata(mem_wdata));
+        .host_we(h_we), .host_wdata(mem_wdata), .mod_we(mod_we), .mod_wdata(core_modulator), .mod_value(mod_value));
 
 
     // ------------------------------------------------------------------ run controller
@@ -176,6 +185,7 @@ module ss_system #(
                 SPK_MEM_WEIGHT:  begin h_sel = 3'd4;  h_addr = a_addr;  h_lane = 8'd0; end
                 SPK_MEM_DELAY:   begin h_sel = 3'd4;  h_addr = a_addr;  h_lane = 8'd1; end
                 SPK_MEM_TARGET:  begin h_sel = 3'd4;  h_addr = a_addr;  h_lane = 8'd2; end
+                SPK_MEM_ELIG:    begin h_sel = 3'd6;  h_addr = a_addr;  h_lane = 8'd0; end     // read only
                 SPK_MEM_ROW_PTR: begin
                     h_sel = 3'd5;
                     h_addr = (a_addr == NSRC) ? a_addr - 32'd1 : a_addr;
@@ -212,7 +222,7 @@ module ss_system #(
                     else if (mr == 2'd2) begin
                         mr <= 2'd0;  mem_rvalid <= 1'b1;
                         mem_rdata <= (m_id == SPK_MEM_DELAY && host_rdata == 32'd0) ? (32'd1 << RB) :
-                                     (m_id > SPK_MEM_STATE) ? 32'd0 : host_rdata;
+                                     (m_id > SPK_MEM_STATE && m_id != SPK_MEM_ELIG) ? 32'd0 : host_rdata;
                     end
                 end
                 R_TICK: if (stop_req || (!run_all && left == 32'd0)) rs <= R_END;
@@ -232,6 +242,6 @@ module ss_system #(
             endcase
         end
     end
-    wire unused_sys = &{1'b0, core_modulator, host_rdata, spike_count, spk_step, 1'b0};
+    wire unused_sys = &{1'b0, host_rdata, spike_count, spk_step, 1'b0};
 endmodule
 `default_nettype wire

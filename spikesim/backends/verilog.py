@@ -21,6 +21,10 @@ Layout of the design
   source, synapse}) index the plastic synapses by postsynaptic neuron. The AXI4-Lite system
   (``ss_system.v``) passes the STDP parameters through; the learned weights are read back
   through its WEIGHT memory.
+* Three-factor (``ThreeFactor`` over pair STDP, Euler) and the one modulator (``spikesim/fixed_plastic.py``):
+  ``ELIG = 1`` adds the eligibility RAM and the periodic sweep to ss_stdp.v; ``MODK = 1`` the modulator unit
+  (ss_mod.v) with ``msrc.hex`` ({in source 1, in source 0} per global index); ``SCALED = 1`` scales the
+  depression by the modulator (astrocyte). The modulator register is the AXI MODULATOR register.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from ..plan import Plan
 from ..values import SpecError
 
 HDL_DIR = Path(__file__).resolve().parents[2] / "hdl"
-RTL_FILES = ("ss_core.v", "ss_ram.v", "ss_lif.v", "ss_izh.v", "ss_stdp.v", "ss_fixed.vh")
+RTL_FILES = ("ss_core.v", "ss_ram.v", "ss_lif.v", "ss_izh.v", "ss_stdp.v", "ss_mod.v", "ss_fixed.vh")
 SYSTEM_FILES = ("ss_system.v", "axil_regs.v", "ss_axis_loader.v", "spikesim_regmap.vh")  # the AXI4-Lite system
 UART_FILES = ("ss_uart_rx.v", "ss_uart_tx.v", "ss_uart_bridge.v")  # the UART host bridge (docs/uart.md)
 FIFO_AW = 10
@@ -94,6 +98,14 @@ def check(plan: Plan, max_delay: int = MAX_DELAY) -> F.FixedPlan:
         if p.noise:
             raise SpecError(f"population {p.name!r}: noise currents are not supported by the Verilog backend "
                             "(use add_step_current)")
+    if fplan.modulator is not None:
+        if not fplan.rules:
+            raise SpecError(f"modulator {fplan.modulator.name!r}: the Verilog backend updates the modulator in the "
+                            "plasticity phase; this network has no plastic projection")
+        for pop, _idx in fplan.modulator.sources:
+            if plan.pops[pop].kind == "poisson":
+                raise SpecError(f"modulator {fplan.modulator.name!r}: source {plan.pops[pop].name!r} is a Poisson "
+                                "input, which the Verilog backend does not support (use add_spike_source)")
     rules = set(fplan.rules.values())
     if len(rules) > 1:
         raise SpecError(f"the Verilog backend runs one STDP rule per design; projections {sorted(fplan.rules)} "
@@ -233,6 +245,9 @@ def emit(plan: Plan, out_dir: str | Path, max_delay: int = MAX_DELAY, mem_dir: s
                  | ((int(wq[j]) & wmask) << (nb + cb + rb)) | (int(plastic[j]) << pbit) for j in range(n_syn)] or [0]
     stdp, stdp_images = _stdp_tables(fplan, n_neur, n_src, nb, sb, rb, yb, src, tgt, dly, plastic, mem_dir,
                                      _trace_roles(plan, fplan, offsets, n_src))
+    learn, learn_images = _learning_tables(fplan, offsets, sb, int(plastic.sum()), mem_dir)
+    stdp.update(learn)
+    stdp_images.update(learn_images)
 
     # events: external currents and spike sources, each list ended by step = NEVER
     iev = _iext_events(plan, fplan, offsets)
@@ -276,7 +291,8 @@ def emit(plan: Plan, out_dir: str | Path, max_delay: int = MAX_DELAY, mem_dir: s
     slb, plb = _bits(2 + ncur), _bits(len(pr_fields))
     sys_params = {"NSRC": n_src, "SLB": slb, "PLB": plb, "FIFO_AW": int(fifo_aw),
                   "HW_INFO0": n_neur | (n_src << 16),
-                  "HW_INFO1": params["MODEL"] | (ncur << 4) | (sb << 8) | (slb << 16) | (plb << 20) | (rb << 24)}
+                  "HW_INFO1": params["MODEL"] | (ncur << 4) | (sb << 8) | (slb << 16) | (plb << 20) | (rb << 24)
+                  | (stdp.get("ELIG", 0) << 28) | (stdp.get("MODK", 0) << 29) | (stdp.get("SCALED", 0) << 30)}
     if system:  # the AXI system (ss_system.v) passes the core's and the STDP unit's parameters through
         axi = (HDL_DIR / "templates" / "spikesim_axi_top.v.tmpl").read_text()
         axi = axi.replace("@@SUMMARY@@", summary).replace("@@MEM_DIR@@", mem_dir)
@@ -288,7 +304,7 @@ def emit(plan: Plan, out_dir: str | Path, max_delay: int = MAX_DELAY, mem_dir: s
     params.update({k: v for k, v in stdp.items() if not k.endswith("_FILE")})
     design = Design(out, params, pops_map, slots, model, [*core, out / "spikesim_top.v"],
                     {"synapses": n_syn, "iext_events": len(iev), "source_events": len(sev), "ring_depth": depth,
-                     "plastic_synapses": int(plastic.sum())},
+                     "plastic_synapses": int(plastic.sum()), "plastic_projections": len(fplan.rules)},
                     axi_sources=[*paths, out / "spikesim_axi_top.v"] if system else [], sys_params=sys_params,
                     uart_sources=[*paths, out / "spikesim_axi_top.v", *uart_paths] if system else [],
                     syn_index=syn_index)
@@ -318,6 +334,7 @@ def _stdp_tables(fplan: F.FixedPlan, n_neur: int, n_src: int, nb: int, sb: int, 
     if not fplan.rules:
         return {}, {}
     r = next(iter(fplan.rules.values()))
+    r = getattr(r, "stdp", r)  # a three-factor rule: its pair-STDP part fills the eligibility
     syn = np.flatnonzero(plastic)
     n_pl = int(syn.size)
     cpb = _bits(n_pl + 1)
@@ -335,6 +352,35 @@ def _stdp_tables(fplan: F.FixedPlan, n_neur: int, n_src: int, nb: int, sb: int, 
     role = [int(a) | (int(b) << rkb) for a, b in zip(*roles)]
     params.update({"RKB": rkb, "ROLE_FILE": f'"{mem_dir}role.hex"'})
     return params, {"cptr.hex": (cptr, 2 * cpb, nb), "csc.hex": (csc, rb + sb + yb, cpb), "role.hex": (role, 2 * rkb, sb)}
+
+
+def _learning_tables(fplan: F.FixedPlan, offsets: dict[int, int], sb: int, n_pl: int,
+                     mem_dir: str) -> tuple[dict, dict]:
+    """The Verilog parameters and images of the three-factor rule, the modulator unit and the astrocyte
+    scaling (``spikesim/fixed_plastic.py``): ({}, {}) for pair STDP alone."""
+    from ..fixed_plastic import FixedThreeFactor
+
+    params: dict = {}
+    images: dict = {}
+    if not fplan.rules:
+        return params, images
+    r = next(iter(fplan.rules.values()))
+    params["NPL"] = len(fplan.rules)
+    if isinstance(r, FixedThreeFactor):
+        params.update({"ELIG": 1, "EDEC": r.e_dec, "LR": r.lr, "LRB": r.lrb, "DRIFT": r.drift, "TWMIN": r.w_min,
+                       "TWMAX": r.w_max, "PERIOD": r.every, "NPLS": n_pl})
+    elif r.scaled:
+        params["SCALED"] = 1
+    m = fplan.modulator
+    if m is not None:
+        member = np.zeros(1 << sb, np.int64)
+        for k, (pop, idx) in enumerate(m.sources):
+            member[offsets[pop] + np.asarray(idx, np.int64)] |= 1 << k
+        gains = list(m.gains) + [0] * (2 - len(m.gains))
+        params.update({"MODK": 1, "MDEC": m.dec, "MBIAS": m.bias, "MG0": gains[0], "MG1": gains[1], "MINIT": m.init,
+                       "MSRC_FILE": f'"{mem_dir}msrc.hex"'})
+        images["msrc.hex"] = (list(member), 2, sb)
+    return params, images
 
 
 def _trace_roles(plan: Plan, fplan: F.FixedPlan, offsets: dict[int, int], n_src: int) -> tuple[np.ndarray, np.ndarray]:

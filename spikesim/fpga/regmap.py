@@ -50,7 +50,7 @@ ACCESS_TYPES: tuple[str, ...] = ("RO", "RW", "W1C", "W1P")
 #: ``ID`` register value: ASCII "SPKS".
 ID_VALUE: int = 0x53504B53
 #: Register-map version (major, minor, patch); bump the minor on additions, the major on moves.
-VERSION: tuple[int, int, int] = (1, 1, 0)
+VERSION: tuple[int, int, int] = (1, 2, 0)
 
 #: Memory ids for ``MEM_SEL.SEL`` (host access to the core's memories; a core may implement a subset,
 #: an absent memory reads 0 and ignores writes).
@@ -62,6 +62,7 @@ MEMORIES: dict[str, int] = {
     "PARAM": 4,  # neuron/synapse parameter words
     "STATE": 5,  # neuron state (v, u, synaptic currents, refractory counters)
     "TRACE": 6,  # plasticity traces
+    "ELIG": 7,  # three-factor eligibility per synapse (Q8.24, CSR order; read only, 0 without ThreeFactor)
 }
 
 
@@ -262,8 +263,12 @@ REGISTERS: tuple[Register, ...] = (
              source="core"),
     Register("REJECT_COUNT", 0x40, "Host memory accesses rejected because the core was busy (cleared by SOFT_RESET).",
              _full("COUNT", "RO")),
-    Register("MODULATOR", 0x44, "Neuromodulator value for three-factor plasticity (signed, core-defined Q format).",
-             _full("VALUE", "RW")),
+    Register("MODULATOR", 0x44, "The core's modulator register R (signed Q8.24): M of the last step, decayed for "
+             "the next (spikesim/fixed_plastic.py). A read returns R; a write while idle sets R (strobed bytes merged "
+             "into R); a write while busy is rejected (STATUS.WRITE_REJECTED, REJECT_COUNT). A reward of x at step s is "
+             "R = sat(R + round(x * 2**24)) between steps s-1 and s. Reset (aresetn, SOFT_RESET): the design's "
+             "initial R (0 for add_modulator, q(decay * initial + bias) for an astrocyte); without a modulator "
+             "R only holds what the host writes.", _full("VALUE", "RW"), source="core"),
     Register("SCRATCH", 0x48, "Scratch register for bus tests; no effect.", _full("VALUE", "RW")),
 )
 

@@ -1,7 +1,10 @@
 """cocotb bench for the generated spikesim_top (hdl/rtl/ss_core.v): run SS_STEPS ticks, record
 every step's spikes, the final neuron state and the final weights (SS_NSYN synapses, in the
 design's synapse order) through the host read port, write them to SS_OUT
-(JSON). The comparison with jax_fixed happens in the pytest launcher (test_core_bitexact.py)."""
+(JSON). SS_REWARDS (JSON [[step, q], ...]): before the tick of that step the bench does what the
+host does for a reward: R = sat(R + q) on the modulator register (read mod_value, write mod_we);
+SS_ELIG = 1: also read the eligibility of every synapse (host_sel 6); the final register always.
+The comparison with jax_fixed happens in the pytest launchers (test_core_bitexact.py, ...)."""
 
 from __future__ import annotations
 
@@ -33,12 +36,24 @@ async def run_network(dut):
     dut.host_sel.value = 0
     dut.host_addr.value = 0
     dut.host_lane.value = 0
+    dut.mod_we.value = 0
+    dut.mod_wdata.value = 0
+    rewards = {}
+    for step, q in json.loads(os.environ.get("SS_REWARDS", "[]")):
+        rewards.setdefault(int(step), []).append(int(q))
     for _ in range(3):
         await FallingEdge(dut.clk)
     dut.rst.value = 0
     await FallingEdge(dut.clk)
     spikes = []
     for t in range(steps):
+        for q in rewards.get(t, []):      # between step t-1 and step t: read-modify-write, saturating
+            r = int(dut.mod_value.value)
+            r = r - (1 << 32) if r >> 31 else r
+            dut.mod_wdata.value = min(max(r + q, -(1 << 31)), (1 << 31) - 1) & 0xFFFFFFFF
+            dut.mod_we.value = 1
+            await FallingEdge(dut.clk)
+            dut.mod_we.value = 0
         dut.tick.value = 1
         await FallingEdge(dut.clk)
         dut.tick.value = 0
@@ -58,5 +73,13 @@ async def run_network(dut):
     for j in range(int(os.environ.get("SS_NSYN", "0"))):
         w = await host_read(dut, 4, j, 0)
         weights.append(w - (1 << 32) if w >> 31 else w)
+    elig = []
+    if os.environ.get("SS_ELIG") == "1":
+        for j in range(int(os.environ.get("SS_NSYN", "0"))):
+            e = await host_read(dut, 6, j, 0)
+            elig.append(e - (1 << 32) if e >> 31 else e)
+    m = await host_read(dut, 6, 0, 1)
+    assert m == int(dut.mod_value.value)
     with open(os.environ["SS_OUT"], "w") as f:
-        json.dump({"spikes": spikes, "state": state, "sat": int(dut.sat_count.value), "weights": weights}, f)
+        json.dump({"spikes": spikes, "state": state, "sat": int(dut.sat_count.value), "weights": weights,
+                   "elig": elig, "mod": m - (1 << 32) if m >> 31 else m}, f)

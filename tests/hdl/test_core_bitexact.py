@@ -20,10 +20,12 @@ from spikesim.backends.verilog import emit
 
 def random_network(kind: str, n: int, seed: int, rate_hz: float = 300.0, max_delay: int = 8,
                    step_current: bool = True, dt: float = 0.1, saturate: bool = False,
-                   t_ref: float = 1.0, i_offset: float | ss.Uniform = 0.0, stdp: ss.STDP | None = None) -> ss.Network:
+                   t_ref: float = 1.0, i_offset: float | ss.Uniform = 0.0, stdp: ss.STDP | None = None,
+                   rule_fn=None) -> ss.Network:
     """``n`` neurons in two populations (E, I) driven by a spike source; random delays 1..max_delay steps.
     ``saturate`` (LIF): E's excitatory current starts near the top of Q16.16, so arrivals saturate.
-    ``stdp``: the rule of the excitatory projections S->E, E->E, E->I and the duplicated E->E synapses."""
+    ``stdp``: the rule of the excitatory projections S->E, E->E, E->I and the duplicated E->E synapses;
+    ``rule_fn(net, E, S)``: builds that rule once the populations exist (e.g. with a modulator)."""
     rng = np.random.default_rng(seed)
     net = ss.Network(dt=dt, seed=seed)
     n_e = (3 * n) // 4
@@ -47,6 +49,8 @@ def random_network(kind: str, n: int, seed: int, rate_hz: float = 300.0, max_del
     idx = rng.integers(0, n_src, times.size)
     _, keep = np.unique(np.rint(times / dt).astype(int) * n_src + idx, return_index=True)
     S = net.add_spike_source("S", n_src, times[keep], idx[keep])
+    if rule_fn is not None:
+        stdp = rule_fn(net, E, S)
     delay = ss.Uniform(dt * 0.6, dt * (max_delay + 0.4))
     for pre, post, syn, w, p, rule in ((S, E, syn_e, w_in, 0.5, stdp), (S, I, syn_e, w_in, 0.5, None),
                                        (E, E, syn_e, w_e, 0.2, stdp), (E, I, syn_e, w_e, 0.3, stdp),
