@@ -96,3 +96,20 @@ def test_learning_bitexact_icarus(tmp_path, case, iverilog_available):
 @pytest.mark.parametrize("case", BOTH)
 def test_learning_bitexact_simulators(tmp_path, case, sim):
     run_case(tmp_path, case, sim)
+
+
+def test_a_one_lsb_modulator_gain_error_is_detected(tmp_path, iverilog_available):
+    """The comparison can fail: the astrocyte's gain per liquid spike larger by one Q8.24 LSB (6e-8) in the
+    emitted top changes the modulator register (and so the depression rates)."""
+    kind, n, dt, seed, rate, delay, steps, _ = CASES["astro-lif-n20"]
+    net = random_network(kind, n, seed=seed, rate_hz=rate, max_delay=delay, dt=dt, rule_fn=astro(kind, dt))
+    with pytest.warns(ss.DelayRoundingWarning):
+        design = emit(net.plan, tmp_path, mem_dir=f"{tmp_path}/", system=False)
+    top = tmp_path / "spikesim_top.v"
+    g = design.params["MG0"]
+    text = top.read_text()
+    assert f".MG0({g})," in text
+    top.write_text(text.replace(f".MG0({g}),", f".MG0({g + 1}),"))
+    gold = golden(net, steps, design)
+    rtl = simulate(design, steps, "icarus")
+    assert rtl["mod"] != gold["mod"]
