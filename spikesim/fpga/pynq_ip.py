@@ -8,7 +8,7 @@ loading the overlay::
     from pynq import Overlay
 
     ol = Overlay("spikesim.bit")                  # the .hwh next to it names the IP and the DMA
-    core = ol.spikesim_axi_0                      # a SpikesimIP (the instance name is the block design's)
+    core = ol.spikesim_0                          # a SpikesimIP (the instance name of the block design)
     core.load(net, dma=ol.axi_dma_0)              # memories of the emitted design; big ones by DMA
     spikes = core.run(1000)                       # Spikes(steps, idx), the FIFO drained while it runs
     core.set_modulator(0.5)
