@@ -236,7 +236,7 @@ def test_what_fixed_point_cannot_express_fails_clearly():
             net.run(1.0, backend="jax_fixed")
 
 
-@pytest.mark.parametrize("module", ["spikesim.fixed", "spikesim.backends.verilog"])
+@pytest.mark.parametrize("module", ["spikesim.fixed", "spikesim.fixed_plastic", "spikesim.backends.verilog"])
 def test_fixed_and_emitter_do_not_import_jax(module):
     code = f"import sys, {module}; print(sorted(m for m in ('jax', 'jaxlib') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -6,7 +6,8 @@
   hdl/rtl (one no other file instantiates), and ``synth_xilinx`` of an emitted 64-neuron network
   (under the slow marker: also with a plastic projection, i.e. the core with its STDP unit,
   and for every target; the STDP unit's yosys run takes minutes): no latches, and every memory
-  of at least BRAM_MIN_BITS bits maps to block RAM. ``verilator -Wall`` of ss_core with STDP in two configurations.
+  of at least BRAM_MIN_BITS bits maps to block RAM. ``verilator -Wall`` of ss_core with STDP in four
+  configurations (pair STDP x2, three-factor with a modulator, astrocyte-scaled).
 
 Budget: yowasp compiles yosys once (30-90 s, cached under ~/.cache/YoWASP); the emitted design is
 kept small. ``SPIKESIM_SYNTH_TARGETS=xilinx`` limits the targets.
@@ -155,7 +156,11 @@ STDP_PARAMS = {"N": 64, "NB": 6, "SB": 7, "NSRC": 72, "RB": 4, "YB": 9, "STDP": 
 
 def test_lint_clean_with_stdp(verilator_available: None) -> None:
     extra = [str(WAIVERS)] if WAIVERS.exists() else []
-    for params in (STDP_PARAMS, {**STDP_PARAMS, "PAIR": 0, "MULT": 0, "AP": -5000, "WMIN": -65536}):
+    three_factor = {"ELIG": 1, "EDEC": 16609444, "LR": 1 << 24, "LRB": 33554, "DRIFT": -60, "TWMAX": 65536,
+                    "PERIOD": 10, "NPLS": 256, "NPL": 2, "MODK": 1, "MDEC": 16693330, "MG0": 167772, "MINIT": 5}
+    astro = {"SCALED": 1, "MODK": 1, "MG0": 1000, "MG1": -1000, "MBIAS": 5000, "MDEC": 16000000}
+    for params in (STDP_PARAMS, {**STDP_PARAMS, "PAIR": 0, "MULT": 0, "AP": -5000, "WMIN": -65536},
+                   {**STDP_PARAMS, **three_factor}, {**STDP_PARAMS, **astro}):
         msgs = lint(FILES, "ss_core", parameters=params, extra_args=extra)
         assert msgs == [], "verilator -Wall (ss_core with STDP):\n" + "\n".join(msgs)
 
