@@ -113,3 +113,23 @@ def test_a_one_lsb_modulator_gain_error_is_detected(tmp_path, iverilog_available
     gold = golden(net, steps, design)
     rtl = simulate(design, steps, "icarus")
     assert rtl["mod"] != gold["mod"]
+
+
+def test_emitter_refusals_and_images(tmp_path):
+    """A modulator without plastic projection is refused by the emitter; a three-factor design writes msrc.hex
+    (bit k of an index: it is in source k) and sets ELIG/MODK in HW_INFO1."""
+    net = ss.Network(dt=1.0)
+    P = net.add_population("P", 4, ss.LIF(tau_m=10.0, v_rest=-60.0, v_thresh=-50.0, v_reset=-65.0))
+    net.add_modulator("DA", tau=100.0, source=P, per_spike=0.1)
+    net.connect(P, P, ss.AllToAll(), synapse=ss.Delta(), weight=0.5)
+    with pytest.raises(ss.SpecError, match="modulator 'DA': the Verilog backend updates the modulator in the plasticity"):
+        emit(net.plan, tmp_path / "a")
+    kind, n, dt, seed, rate, delay, _steps, rule = CASES["tf-lif-n24-additive-every7"]
+    net = random_network(kind, n, seed=seed, rate_hz=rate, max_delay=delay, dt=dt, rule_fn=three_factor(kind, *rule[1:], dt))
+    with pytest.warns(ss.DelayRoundingWarning):
+        design = emit(net.plan, tmp_path / "b")
+    words = [int(w, 16) for w in (tmp_path / "b" / "msrc.hex").read_text().split()]
+    first, n_e = design.pops["E"]
+    assert len(words) == 1 << design.params["SB"] and sum(words) == n_e
+    assert words[first:first + n_e] == [1] * n_e
+    assert design.params["PERIOD"] == 7 and design.sys_params["HW_INFO1"] >> 28 == 0b011
