@@ -203,26 +203,38 @@ def test_reward_segments() -> None:
                                                         ("run", 1)]
 
 
-def test_fpga_sim_replays_rewards_into_the_modulator() -> None:
-    """Rewards go to MODULATOR between steps (the run split at each reward step) and are replayed on every
-    re-simulation; with no rule reading M (tau = inf) the spikes stay those of jax_fixed and M is their sum."""
-    nets = [random_network("lif", 16, seed=41, rate_hz=1500.0, max_delay=3) for _ in range(2)]
+def test_fpga_sim_replays_rewards_with_a_three_factor_rule() -> None:
+    """fpga_sim with a three-factor rule (test_learning_bitexact.three_factor: DA released by E, periodic
+    update) and rewards over two runs: each run re-simulates from step 0 and replays every reward between
+    steps s-1 and s; spikes, learned weights and the modulator equal jax_fixed's."""
+    from test_learning_bitexact import three_factor
+
+    dt = 0.1
+    nets = [random_network("lif", 24, seed=31, rate_hz=400.0, max_delay=10, dt=dt,
+                           rule_fn=three_factor("lif", "additive", 0.7, dt)) for _ in range(2)]
+    res, gold = [], []
     for net in nets:
-        net.add_modulator("DA")
-        net.reward("DA", 0.5, at=1.0)
-        net.reward("DA", -0.125, at=1.0)
-    res = [nets[0].run(4.0, backend="fpga_sim")]
-    gold = [nets[1].run(4.0, backend="jax_fixed")]
+        net.reward("DA", 0.8, at=6.0)
+        net.reward("DA", -0.5, at=6.0)
+    res.append(nets[0].run(10.0, backend="fpga_sim"))
+    gold.append(nets[1].run(10.0, backend="jax_fixed"))
     for net in nets:
-        net.reward("DA", 2.25)  # at the start of the next run (step 40)
-        net.reward("DA", 1.0, at=6.5)
-    res.append(nets[0].run(4.0, backend="fpga_sim"))
-    gold.append(nets[1].run(4.0, backend="jax_fixed"))
-    assert res[0].info["modulator"] == 0.375 and res[1].info["modulator"] == 3.625
+        net.reward("DA", 1.2)  # at the start of the second run (step 100)
+        net.reward("DA", 0.3, at=14.1)
+    res.append(nets[0].run(8.0, backend="fpga_sim"))
+    gold.append(nets[1].run(8.0, backend="jax_fixed"))
     for r, g in zip(res, gold):
-        for name in ("E", "I"):
+        for name in ("E", "I", "S"):
             for k in (0, 1):
-                np.testing.assert_array_equal(r.spikes(name)[k], g.spikes(name)[k])
-    assert sum(r.spikes("E")[0].size for r in res) > 20
-    with pytest.raises(ss.SpecError, match="one MODULATOR register"):  # two modulators' rewards
-        nets[0]._runner.run(1, [], controls={"rewards": [("other", 80, 1.0)]})
+                np.testing.assert_array_equal(r.spikes(name)[k], g.spikes(name)[k], err_msg=name)
+    assert sum(r.spikes("E")[0].size for r in res) > 48
+    assert res[1].info["modulator"] == float(np.ravel(nets[1].modulator_value("DA"))[0])
+    changed = 0
+    for name, proj in nets[1].projections.items():
+        want = nets[1].connections(name)["weight"]
+        np.testing.assert_array_equal(nets[0].connections(name)["weight"], want, err_msg=name)
+        if proj.plasticity is not None:
+            changed += int(np.sum(want != nets[1].plan.proj(name).weight.astype(np.float32)))
+    assert changed > 20
+    with pytest.raises(ss.SpecError, match="one MODULATOR register"):  # rewards for two modulators
+        nets[0]._runner.run(1, [], controls={"rewards": [("other", 180, 1.0)]})
