@@ -182,7 +182,9 @@ proc ss::package_ip {design_dir ip_repo {part ""}} {
     create_project -force spikesim_ip_package $pkg_dir -part $part
     add_files -norecurse -fileset sources_1 [concat [dict get $src verilog] [dict get $src headers] \
                                                    [dict get $src memories]]
-    set_property file_type {Verilog Header} [get_files [dict get $src headers]]
+    if {[llength [dict get $src headers]]} {  ;# (get_files of an empty list would return every file)
+        set_property file_type {Verilog Header} [get_files [dict get $src headers]]
+    }
     # $readmemh("params.hex") etc.: the images are found by name among the project's memory files.
     set_property file_type {Memory File} [get_files [dict get $src memories]]
     set_property include_dirs [list [file join $ip_root src]] [get_filesets sources_1]
