@@ -130,7 +130,7 @@ module ss_stdp #(
         reg signed [71:0] p;
         begin
             p = $signed(a[39:0]) * $signed(b[31:0]);
-            mulsh = p[63:0] >>> s;
+            mulsh = $signed(p[63:0]) >>> s;  // a part-select is unsigned: $signed keeps the shift arithmetic
         end
     endfunction
     /* verilator lint_on UNUSEDSIGNAL */

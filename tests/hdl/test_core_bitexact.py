@@ -159,16 +159,19 @@ def test_a_one_lsb_weight_error_is_detected(tmp_path, iverilog_available):
 
 # ------------------------------------------------------------------ pair STDP
 def rule(kind: str, pairing: str, dependence: str) -> ss.STDP:
-    """Fast learning, so that a few hundred steps move many weights by many LSBs."""
+    """Fast learning, so that a few hundred steps move many weights by many LSBs. ``dependence`` ending in
+    "-anti": anti-Hebbian (sign = -1: negative rates, so the RTL's products are negative)."""
     w_max, a = (64.0, 2.0) if kind == "lif" else (20.0, 0.8)
+    base = dependence.removesuffix("-anti")
     return ss.STDP(a_plus=a, a_minus=1.05 * a, tau_pre=2.0, tau_post=3.0, w_min=0.0, w_max=w_max, pairing=pairing,
-                   dependence=dependence if dependence == "additive" else "multiplicative")
+                   dependence=base if base == "additive" else "multiplicative", sign=-1 if dependence != base else 1)
 
 
 STDP_CASES = {  # name: (model, n, dt, seed, source rate (Hz), largest delay (steps), steps, pairing, dependence)
     "lif-n40-nearest-mult": ("lif", 40, 0.1, 12, 300.0, 12, 300, "nearest", "multiplicative"),
     "izh-euler-n16-nearest-additive": ("izh", 16, 0.1, 13, 300.0, 8, 300, "nearest", "additive"),
     "izh-netm-n32-all-mult": ("izh", 32, 1.0, 14, 100.0, 16, 300, "all", "multiplicative"),
+    "lif-n20-all-additive-anti": ("lif", 20, 0.1, 16, 400.0, 8, 300, "all", "additive-anti"),
 }
 
 

@@ -20,7 +20,8 @@ import spikesim as ss
 from spikesim import fixed as F
 from spikesim.backends.verilog import emit
 
-REWARDS = [(60, 0.8), (140, -0.5), (141, 0.3), (220, 1.2)]  # (step, amount); 140 and 141: back to back
+REWARDS = [(60, 0.8), (140, -3.0), (141, 0.3), (220, 1.2)]  # (step, amount); 140 and 141: back to back;
+# -3.0 drives M below 0 for tens of steps: negative gains (lr * (baseline + M) < 0) are exercised
 
 
 def three_factor(kind: str, dependence: str, every: float, dt: float):
