@@ -6,7 +6,8 @@ import pytest
 from example_modules import example_names, load_example
 
 #: Extra arguments per example (fpga_flow: no yosys run here; synthesis is tested in tests/hdl/test_synth.py).
-EXTRA_ARGS = {"fpga_flow": ["--synth", "none"]}
+EXTRA_ARGS = {"fpga_flow": ["--synth", "none"],
+              "fpga_reward_learning": ["--duration", "400", "--trial", "50"]}  # 8 trials, rewards of both signs
 
 
 def test_examples_are_found():
@@ -23,3 +24,6 @@ def test_example_runs_and_writes_its_figure(name, tmp_path, capsys):
     assert "Hz" in capsys.readouterr().out
     if name == "fpga_flow":  # the RTL (simulated through AXI4-Lite) and jax_fixed give the same raster
         assert result["identical"] and result["results"]["fpga_sim"].spikes("E")[0].size > 5
+    if name == "fpga_reward_learning":  # the closed loop on the simulated RTL = on jax_fixed, bit for bit
+        rewards = result["fixed"]["rewards"]
+        assert result["identical"] and rewards.min() < 0 < rewards.max()
