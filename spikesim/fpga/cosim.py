@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from .tools import VERILATOR_BUILD_ARGS, ToolNotFound, cache_dir, ensure_verilator
+from .tools import VERILATOR_BUILD_ARGS, VERILATOR_MAKEFLAGS, ToolNotFound, cache_dir, ensure_verilator
 
 __all__ = ["SIMULATORS", "CocotbFailure", "cocotb_tests", "run_cocotb", "simulator_available"]
 
@@ -96,6 +96,23 @@ def _locked(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _make_flags(flags: str) -> Iterator[None]:
+    """Add ``flags`` to ``$MAKEFLAGS`` while the block runs (the runner's make inherits the environment)."""
+    old = os.environ.get("MAKEFLAGS")
+    if not flags:
+        yield
+        return
+    os.environ["MAKEFLAGS"] = f"{old} {flags}" if old else flags
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["MAKEFLAGS"]
+        else:
+            os.environ["MAKEFLAGS"] = old
 
 
 def _failures(results_xml: Path) -> tuple[int, list[str]]:
@@ -194,7 +211,7 @@ def run_cocotb(
 
     runner = get_runner(sim)
     build_log = build_dir / "build.log"
-    with _locked(root / f".{build_dir.name}.lock"):
+    with _locked(root / f".{build_dir.name}.lock"), _make_flags(VERILATOR_MAKEFLAGS if sim == "verilator" else ""):
         try:
             runner.build(sources=srcs, hdl_toplevel=toplevel, includes=incs, defines=defs, parameters=params,
                          build_args=bargs, build_dir=build_dir, timescale=timescale, waves=False,

@@ -42,6 +42,7 @@ __all__ = [
     "MIN_VERILATOR",
     "PNR_TOOLS",
     "VERILATOR_BUILD_ARGS",
+    "VERILATOR_MAKEFLAGS",
     "ToolNotFound",
     "cache_dir",
     "ensure_tool",
@@ -58,6 +59,12 @@ MIN_VERILATOR: tuple[int, int] = (5, 36)
 #: Extra Verilator arguments for every cocotb build: C++20 (the wheel's headers need it; g++ 12
 #: defaults to C++17), and a quiet build.
 VERILATOR_BUILD_ARGS: tuple[str, ...] = ("-CFLAGS", "-std=c++20", "-Wno-fatal", "--quiet-stats")
+
+#: ``make`` variables for building a verilated model with the wheel: its ``include/verilated.mk`` was
+#: configured with an empty ``CFG_CXXFLAGS_PCH_I``, so when Verilator splits a larger model into several
+#: files (parallel builds with a precompiled header) the compile line names the header as an input
+#: file and fails ("Vtop__pch.h.fast: linker input file not found"). Given to make through MAKEFLAGS.
+VERILATOR_MAKEFLAGS = "CFG_CXXFLAGS_PCH_I=-include"
 
 
 class ToolNotFound(RuntimeError):
