@@ -155,6 +155,20 @@ def _gather(x, idx):
     return x.at[idx].get(mode="fill", fill_value=0)
 
 
+def _read(x, idx):
+    """``x[idx]`` for the event kernels, an out-of-range index (a padding entry, never written
+    back) clamped instead of filled, so that no select sits between a value and its arithmetic.
+
+    XLA's CPU backend lets LLVM contract ``a * b + c`` into one FMA (one rounding instead of
+    two) wherever both are in one kernel. With AVX-512, a select (a fill mask, or
+    ``where(active, old + x, old)``, which LLVM rewrites to ``old + where(active, x, 0)``)
+    between the product and the add is folded into a masked FMA in the vectorised lanes of a
+    piece, but not in its scalar epilogue (the last lanes), so a synapse's update depended on
+    its position in its piece, i.e. on the buffer sizes. Without selects every lane gets the
+    same arithmetic; the inactive entries are dropped by their write's index instead."""
+    return x.at[idx].get(mode="clip")
+
+
 def _select_rows(mask, size: int, fn, carry):
     """The integer runner's row selection: apply ``fn(rows, carry)`` to the rows where ``mask``
     holds, compacted into ``size`` rows, or every row when more are set (exact either way;
@@ -242,35 +256,29 @@ def step(ps: PlasticSpec, tab: dict, st: dict, weights, spk_pre, spk_post, t, mo
     def posting(entries):
         return jnp.concatenate([spk_post & on, jnp.zeros(1, jnp.bool_)])[tab["post_key"][entries]]
 
-    def target_of(c, flat, syn):
-        return _gather(c[1], syn) if three else _gather(c[0], flat)
-
-    def write(c, flat, syn, active, new, old):
-        w, e = c
-        if three:
-            return w, e.at[syn].set(jnp.where(active, new, old), mode="drop")
-        return w.at[flat].set(jnp.where(active, new, old), mode="drop"), e
-
     def update(path, entries, active, c):
         """Pre events (``path="pre_"``: depression) or post events (``"post_"``: potentiation)
-        of the synapses at ``entries`` of that path's sorted table, where ``active`` holds."""
+        of the synapses at ``entries`` of that path's sorted table, where ``active`` holds.
+        No float select: the kernel is the same arithmetic in every lane (see ``_read``)."""
         flat, delay, pre_i, post, syn = tab[path + "cols"][entries].T
         h = ((t - (delay - 1)) % depth) * ps.n_pre + pre_i  # the history at the spike's emission step
-        then = [hb.ravel().at[h].get(mode="fill", fill_value=0) for hb in hist_b]
-        postv = [_gather(y, post) for y in post_before]
-        w = _gather(c[0], flat)
-        old = target_of(c, flat, syn)
+        then = [_read(hb.ravel(), h) for hb in hist_b]
+        postv = [_read(y, post) for y in post_before]
+        w = _read(c[0], flat)
+        old = _read(c[1], syn) if three else w
         if path == "pre_":
             amount = rule.depression(jnp, w, then, postv)
             if scaled:
                 amount = amount * modulator[0]
             new = old - amount if three else rule.bound(jnp, old - amount)
         else:
-            spiked_then = hist_s.ravel().at[h].get(mode="fill", fill_value=False)
-            pre = [trace_jump(jnp, x, spiked_then, rule.pairing) for x in then]
+            pre = [trace_jump(jnp, x, _read(hist_s.ravel(), h), rule.pairing) for x in then]
             amount = rule.potentiation(jnp, w, pre, postv)
             new = old + amount if three else rule.bound(jnp, old + amount)
-        return write(c, flat, syn, active, new, old)
+        # the inactive entries (padding, or not selected in a masked pass) write out of range: dropped
+        if three:
+            return c[0], c[1].at[jnp.where(active, syn, ps.n_syn)].set(new, mode="drop")
+        return c[0].at[jnp.where(active, flat, c[0].shape[0])].set(new, mode="drop"), c[1]
 
     carry = (weights, st.get("e", jnp.zeros(1, dtype)))
     budget = min(ps.n_syn, max(32, -(-n_list * ps.n_syn // (4 * ps.n_pre))))  # a quarter of n_list spikes' fan-out
