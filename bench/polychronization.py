@@ -160,7 +160,7 @@ def describe(row: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    return bench_plastic.main(SimpleNamespace(**globals()), Path(__file__), __doc__, "number of neurons (80 % excitatory)",
+    return bench_plastic.main(SimpleNamespace(**globals()), Path(__file__), __doc__, "number of neurons (80 %% excitatory)",
                               argv)
 
 
