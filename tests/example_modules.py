@@ -16,7 +16,15 @@ def example_names() -> list[str]:
 
 
 def load_example(name: str) -> ModuleType:
-    """Import ``examples/<name>.py`` (with ``examples/`` on the path for its helpers)."""
-    if str(EXAMPLES) not in sys.path:
-        sys.path.insert(0, str(EXAMPLES))
+    """Import ``examples/<name>.py`` (with ``examples/`` first on the path for its helpers).
+
+    ``bench/`` has scripts of the same names (``fpga_flow``), and other tests put ``bench/`` on the
+    path: a module of that name imported from elsewhere is not the example, so it is imported anew."""
+    if str(EXAMPLES) in sys.path:
+        sys.path.remove(str(EXAMPLES))
+    sys.path.insert(0, str(EXAMPLES))
+    path = EXAMPLES / f"{name}.py"
+    module = sys.modules.get(name)
+    if module is not None and Path(getattr(module, "__file__", "") or "").resolve() != path:
+        del sys.modules[name]
     return importlib.import_module(name)

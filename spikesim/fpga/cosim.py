@@ -201,8 +201,12 @@ def run_cocotb(
     if sim == "verilator":
         opt = os.environ.get("SPIKESIM_VERILATOR_OPT", _VERILATOR_OPT_DEFAULT)
         bargs = [*VERILATOR_BUILD_ARGS, *(["-CFLAGS", opt] if opt else []), *bargs]
+    # the build's makefiles name files of this environment's cocotb: another environment (another
+    # checkout's .venv) must not reuse them
+    import cocotb
+
     key = _digest(srcs, incs, {"sim": sim, "top": toplevel, "params": params, "defs": defs, "args": bargs,
-                                "ts": timescale})
+                                "ts": timescale, "cocotb": (cocotb.__version__, str(Path(cocotb.__file__).parent))})
     root = Path(build_root) if build_root is not None else cache_dir() / "sim_build"
     build_dir = root / f"{toplevel}-{sim}-{key}"
     env = dict(extra_env or {})
