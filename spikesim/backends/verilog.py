@@ -177,7 +177,7 @@ def emit(plan: Plan, out_dir: str | Path, max_delay: int = MAX_DELAY, mem_dir: s
         n += plan.pops[k].n
     n_neur = sum(plan.pops[k].n for k in neurons)
     n_src = n
-    ncur = max(1, max(sum(kind == "current" for kind in fplan.pops[k].kinds) for k in neurons))
+    ncur = max(sum(kind == "current" for kind in fplan.pops[k].kinds) for k in neurons)  # 0: Delta / pulse only
     slots: dict[str, list[int]] = {}
     for k in neurons:
         s, cur = [], 0

@@ -21,11 +21,13 @@ from spikesim.backends.verilog import emit
 def random_network(kind: str, n: int, seed: int, rate_hz: float = 300.0, max_delay: int = 8,
                    step_current: bool = True, dt: float = 0.1, saturate: bool = False,
                    t_ref: float = 1.0, i_offset: float | ss.Uniform = 0.0, stdp: ss.STDP | None = None,
-                   rule_fn=None) -> ss.Network:
+                   rule_fn=None, currents: bool = True) -> ss.Network:
     """``n`` neurons in two populations (E, I) driven by a spike source; random delays 1..max_delay steps.
     ``saturate`` (LIF): E's excitatory current starts near the top of Q16.16, so arrivals saturate.
     ``stdp``: the rule of the excitatory projections S->E, E->E, E->I and the duplicated E->E synapses;
-    ``rule_fn(net, E, S)``: builds that rule once the populations exist (e.g. with a modulator)."""
+    ``rule_fn(net, E, S)``: builds that rule once the populations exist (e.g. with a modulator).
+    ``currents=False``: no exponential current (Delta and CurrentPulse synapses only), so the RTL has
+    no current channel (NCUR = 0: no current state, parameters, ring or multipliers)."""
     rng = np.random.default_rng(seed)
     net = ss.Network(dt=dt, seed=seed)
     n_e = (3 * n) // 4
@@ -41,6 +43,10 @@ def random_network(kind: str, n: int, seed: int, rate_hz: float = 300.0, max_del
         syn_e, syn_i = ss.ExpCurrent(tau=2.0), ss.CurrentPulse()
         init = {"v": ss.Uniform(-70.0, -60.0)}
         w_in, w_e, w_i, w_delta = (5.0, 15.0), (1.0, 6.0), (-8.0, -1.0), (2.0, 6.0)
+    if not currents:
+        syn_e, syn_i = ss.Delta(), ss.CurrentPulse() if kind == "izh" else ss.Delta()
+        init = {"v": init["v"]}
+        w_in = (w_in[0] / 4, w_in[1] / 4) if kind == "lif" else w_in
     E = net.add_population("E", n_e, model, init=init)
     I = net.add_population("I", n - n_e, model, init={"v": init["v"]})
     n_src = max(4, n // 4)
@@ -110,11 +116,14 @@ CASES = {  # name: (model, n, dt, seed, source rate (Hz), largest delay (steps),
     "izh-netm-n64-d20": ("izh", 64, 1.0, 5, 100.0, 20, 300),
     "lif-tref0-ioffset": ("lif", 12, 0.1, 8, 300.0, 8, 300),
     "izh-euler-ioffset": ("izh", 12, 0.1, 9, 200.0, 5, 300),
+    "izh-euler-n16-no-current": ("izh", 16, 0.1, 10, 300.0, 8, 300),
 }
 
 
 VARIANTS = {"lif-tref0-ioffset": {"t_ref": 0.0, "i_offset": ss.Uniform(0.0, 14.0)},
-            "izh-euler-ioffset": {"i_offset": ss.Uniform(0.0, 6.0), "step_current": False}}
+            "izh-euler-ioffset": {"i_offset": ss.Uniform(0.0, 6.0), "step_current": False},
+            "izh-euler-n16-no-current": {"currents": False},
+            "lif-n16-no-current": {"currents": False}}
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -123,19 +132,23 @@ def test_bitexact_icarus(tmp_path, case, iverilog_available):
     net = random_network(kind, n, seed=seed, rate_hz=rate, max_delay=delay, dt=dt, **VARIANTS.get(case, {}))
     out = compare(net, tmp_path, steps, "icarus")
     assert out["spikes"] > 2 * n
+    assert (out["design"].params["NCUR"] == 0) == case.endswith("no-current")
 
 
 BOTH = {  # run on every simulator (Verilator builds take ~20 s each, so only two)
     "lif-n16-saturating": ("lif", 16, 0.1, 6, 600.0, 6, 300),
     "izh-euler-n32": ("izh", 32, 0.1, 7, 300.0, 12, 300),
+    "lif-n16-no-current": ("lif", 16, 0.1, 11, 400.0, 8, 300),
 }
 
 
 @pytest.mark.parametrize("case", list(BOTH))
 def test_bitexact_simulators(tmp_path, case, sim):
     kind, n, dt, seed, rate, delay, steps = BOTH[case]
-    net = random_network(kind, n, seed=seed, rate_hz=rate, max_delay=delay, dt=dt, saturate=case.endswith("saturating"))
+    net = random_network(kind, n, seed=seed, rate_hz=rate, max_delay=delay, dt=dt, saturate=case.endswith("saturating"),
+                         **VARIANTS.get(case, {}))
     out = compare(net, tmp_path, steps, sim)
+    assert (out["design"].params["NCUR"] == 0) == case.endswith("no-current")
     assert out["spikes"] > 2 * n
     if case.endswith("saturating"):
         assert out["gold"]["sat"] > 100, "the saturating case did not saturate"
