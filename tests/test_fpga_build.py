@@ -2,9 +2,9 @@
 
 Fast tests: the board table against amaranth-boards, the generated constraints, the estimate against
 recorded yosys counts, the refusal of a network that does not fit (before any tool runs), the CLI.
-The flow: the iCEBreaker to a ``.bin`` with a stand-in for ``spikesim_uart_top`` (~30 s; the core itself
-does not fit the iCE40UP5K: 15-23 multipliers for 8 DSPs, see docs/boards.md), and (``slow``, minutes:
-yosys + nextpnr on the whole core) a 16-neuron network to an ECP5 ``.bit`` for the ULX3S.
+The flow (``slow``, minutes: yosys + nextpnr on the whole core): a 16-neuron network to an ECP5 ``.bit``
+for the ULX3S, and a 16-neuron network with Delta synapses (no exponential current, so 7 multipliers)
+to an iCE40 ``.bin`` for the iCEBreaker.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pytest
 import spikesim as ss
 from spikesim.cli import NetworkFileError, load_network, main
 from spikesim.fpga.boards import BOARDS, DoesNotFit, bram_blocks, check_fit, estimate, get_board
-from spikesim.fpga.build import BOARD_TOP, build, run_flow
+from spikesim.fpga.build import BOARD_TOP, build
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Stated accuracy of the estimate against yosys: block RAMs, LUT4s, DSPs (ratio either way).
@@ -39,6 +39,20 @@ def small_net(n: int, seed: int = 0, p: float = 0.5, n_in: int = 4) -> ss.Networ
     syn = ss.ExpCurrent(tau=5.0)
     net.connect(src, pop, ss.FixedProbability(p), synapse=syn, weight=12.0, delay=ss.Uniform(0.1, 0.8))
     net.connect(pop, pop, ss.FixedProbability(p), synapse=syn, weight=2.0, delay=ss.Uniform(0.1, 0.8))
+    return net
+
+
+def delta_net(n: int, seed: int = 0) -> ss.Network:
+    """``n`` LIF neurons with Delta synapses only (no current channel: NCUR = 0), 4 spike-train inputs, no
+    step current (IEXT = 0): the iCEBreaker's size."""
+    rng = np.random.default_rng(seed)
+    net = ss.Network(dt=0.1, seed=seed)
+    pop = net.add_population("E", n, ss.LIF(tau_m=20.0, v_rest=-65.0, v_thresh=-50.0, v_reset=-65.0, t_ref=2.0),
+                             init={"v": ss.Uniform(-65.0, -55.0)})
+    times = np.sort(rng.random(20)) * 10.0
+    src = net.add_spike_source("In", 4, times, rng.integers(0, 4, times.size))
+    net.connect(src, pop, ss.FixedProbability(0.5), synapse=ss.Delta(), weight=12.0, delay=ss.Uniform(0.1, 0.8))
+    net.connect(pop, pop, ss.FixedProbability(0.5), synapse=ss.Delta(), weight=2.0, delay=ss.Uniform(0.1, 0.8))
     return net
 
 
@@ -123,11 +137,16 @@ def test_bram_blocks_shapes():
     assert bram_blocks(1024, 32, "ice40") == 8         # 8 x (1024 x 4)
     assert bram_blocks(64, 288, "ice40") == 18         # 18 x (256 x 16)
     assert bram_blocks(16, 288, "ecp5") == 0           # 16 words: LUT RAM
+    # the iCE40 has no LUT RAM (yosys 0.70 synth_ice40: 32 x 5 -> 1 block, 16 x 160 -> 10, 4 x 64 -> flip-flops)
+    assert bram_blocks(32, 5, "ice40") == 1
+    assert bram_blocks(16, 160, "ice40") == 10
+    assert bram_blocks(4, 64, "ice40") == 0
+    assert bram_blocks(32, 37, "ice40", rom=True) == 0 and bram_blocks(64, 37, "ice40", rom=True) == 3
 
 
-# yosys 0.70 on spikesim_axi_top (no UART bridge) of bench/fpga_resources.py's network, docs/hdl.md
-RECORDED = {(64, "ecp5"): {"lut": 3957, "bram": 32, "dsp": 23}, (256, "ecp5"): {"lut": 4029, "bram": 89, "dsp": 23},
-            (64, "ice40"): {"lut": 4400, "bram": 107, "dsp": 23}, (256, "ice40"): {"lut": 4952, "bram": 325, "dsp": 23}}
+# yosys 0.70 on spikesim_axi_top (no UART bridge) of bench/fpga_resources.py's network, docs/hdl.md (2026-12-05)
+RECORDED = {(64, "ecp5"): {"lut": 3375, "bram": 31, "dsp": 23}, (256, "ecp5"): {"lut": 3346, "bram": 88, "dsp": 23},
+            (64, "ice40"): {"lut": 3917, "bram": 105, "dsp": 23}, (256, "ice40"): {"lut": 4286, "bram": 323, "dsp": 23}}
 
 
 @pytest.mark.parametrize("n", [64, 256])
@@ -158,6 +177,18 @@ def test_small_network_fits_ecp5_not_ice40(tmp_path):
         check_fit(estimate(design.params, design.sys_params, "ecp5"), BOARDS[name])
     with pytest.raises(DoesNotFit, match="DSP blocks: estimated 15, the iCE40UP5K has 8"):  # one current: 15
         check_fit(estimate(design.params, design.sys_params, "ice40"), BOARDS["icebreaker"])
+
+
+def test_delta_network_fits_the_icebreaker(tmp_path):
+    """No exponential current and no step current: no current channel (one multiplier, 7 SB_MAC16), no
+    external-current RAM; the estimate fits the iCE40UP5K (yosys: 3460 LUT4, 25 EBR, 7 MAC16)."""
+    with pytest.warns(ss.DelayRoundingWarning):
+        design = delta_net(16).emit_verilog(str(tmp_path))
+    assert design.params["NCUR"] == 0 and design.params["IEXT"] == 0
+    est = estimate({**design.params}, {**design.sys_params, "FIFO_AW": BOARDS["icebreaker"].fifo_aw}, "ice40")
+    assert est.dsp == 7 and est.bram == 25 and "iext" not in est.per_memory
+    check_fit(est, BOARDS["icebreaker"])
+    assert round(est.lut * 1.21) < 5280
 
 
 def test_build_argument_errors(tmp_path):
@@ -236,30 +267,17 @@ def test_flow_ulx3s_bitstream(tmp_path):
         assert max(est / got, got / est) <= FACTOR[k], (k, est, got)
 
 
-STUB = """`default_nettype none
-// Stand-in for spikesim_uart_top (the core does not fit the iCE40UP5K): echoes the UART, irq blinks.
-module spikesim_uart_top #(parameter integer CLK_HZ = 25000000, parameter integer BAUD = 115200) (
-    input wire clk, input wire rstn, input wire uart_rx, output wire uart_tx, output wire irq);
-    reg [23:0] cnt = 24'd0;
-    reg rx_q = 1'b1;
-    always @(posedge clk) begin
-        cnt <= rstn ? cnt + 24'd1 : 24'd0;
-        rx_q <= uart_rx;
-    end
-    assign uart_tx = rx_q;
-    assign irq = cnt[23] ^ (CLK_HZ == BAUD);
-endmodule
-`default_nettype wire
-"""
-
-
-def test_flow_icebreaker_bitstream(tmp_path):  # ~30 s: a tiny design
-    stub = _write(tmp_path / "stub.v", STUB)
-    rep = run_flow([stub], "icebreaker", tmp_path / "ice")
+@pytest.mark.slow
+def test_flow_icebreaker_bitstream(tmp_path):  # ~2 min: yosys ~20 s, nextpnr router1 ~110 s
+    rep = build(delta_net(16), "icebreaker", tmp_path / "ice")
     print(rep.summary())
     _check_common(rep, "icebreaker")
     data = rep.bitstream.read_bytes()
     assert rep.bitstream.suffix == ".bin"
     assert len(data) == 104090                           # the iCE40UP5K's configuration image
     assert data[:4] == b"\xff\x00\x00\xff" and data[4:8] == b"\x7e\xaa\x99\x7e"
+    assert rep.used("dsp")[0] == rep.synth["dsp"] == 7 and 0 < rep.used("bram")[0] == rep.synth["bram"] <= 30
+    for k in ("bram", "lut", "dsp"):
+        est, got = rep.estimate.as_dict()[k], rep.synth[k]
+        assert max(est / got, got / est) <= FACTOR[k], (k, est, got)
     assert rep.used("io")[0] == 4                        # clk, uart_rx, uart_tx, led

@@ -25,12 +25,13 @@ module ss_core #(
     parameter integer N = 8,           // neurons
     parameter integer NB = 3,          // neuron address bits, 2**NB >= N
     parameter integer SB = 4,          // source address bits (neurons + spike sources)
-    parameter integer NCUR = 1,        // ExpCurrent slots (>= 1); slot NCUR: Delta, NCUR+1: CurrentPulse
+    parameter integer NCUR = 1,        // ExpCurrent slots (0: none); slot NCUR: Delta, NCUR+1: CurrentPulse
     parameter integer CB = 2,          // slot bits, 2**CB >= NCUR + 2
     parameter integer RB = 1,          // ring depth 2**RB >= every delay
     parameter integer YB = 1,          // synapse address bits, 2**YB > number of synapses
     parameter integer WB = 24,         // weight bits (Q8.16)
     parameter integer IEB = 1,         // current-event address bits
+    parameter integer IEXT = 1,        // 0: no external-current events: no iext RAM and event list (iext = 0)
     parameter integer SEB = 1,         // source-event address bits
     // pair STDP (ss_stdp.v; STDP = 0: no plasticity, the synapse word has no plastic bit)
     parameter integer STDP = 0,        // 1: synapse words carry a plastic bit on top; the STDP unit runs
@@ -175,9 +176,6 @@ module ss_core #(
         .waddr(hw_idle ? host_addr[NB-1:0] : pidx), .wdata(hw_idle ? st_hw : st_wdata));
     ss_ram #(.W(PW), .AW(NB), .INIT_FILE(PARAM_FILE)) u_param (
         .clk(clk), .re(pr_re), .raddr(pr_raddr), .rdata(pr_rdata), .we(hw_pr), .waddr(host_addr[NB-1:0]), .wdata(pr_hw));
-    ss_ram #(.W(32), .AW(NB)) u_iext (
-        .clk(clk), .re(ie_re), .raddr(ie_raddr), .rdata(ie_rdata), .we(ie_we),
-        .waddr(clr ? clr_a[NB-1:0] : iv_rdata[32 +: NB]), .wdata(clr ? 32'd0 : iv_rdata[32 + NB +: 32]));
     ss_ram #(.W(SB), .AW(SB)) u_list (
         .clk(clk), .re(sl_re), .raddr(sl_raddr), .rdata(sl_rdata), .we(sl_we), .waddr(sl_waddr), .wdata(sl_wdata));
     ss_ram #(.W(2 * YB), .AW(SB), .INIT_FILE(PTR_FILE)) u_ptr (
@@ -185,8 +183,20 @@ module ss_core #(
     ss_ram #(.W(YW), .AW(YB), .INIT_FILE(SYN_FILE)) u_syn (
         .clk(clk), .re(sy_re), .raddr(sy_raddr), .rdata(sy_rdata), .we(hw_sy | pl_sy_we),
         .waddr(pl_act ? pl_sy_waddr : host_addr[YB-1:0]), .wdata(pl_act ? pl_sy_wdata : sy_hw));
-    ss_ram #(.W(IEW), .AW(IEB), .INIT_FILE(IEV_FILE)) u_iev (
-        .clk(clk), .re(iv_re), .raddr(ip), .rdata(iv_rdata), .we(1'b0), .waddr({IEB{1'b0}}), .wdata({IEW{1'b0}}));
+    generate
+        if (IEXT != 0) begin : iext
+            ss_ram #(.W(32), .AW(NB)) u_iext (
+                .clk(clk), .re(ie_re), .raddr(ie_raddr), .rdata(ie_rdata), .we(ie_we),
+                .waddr(clr ? clr_a[NB-1:0] : iv_rdata[32 +: NB]), .wdata(clr ? 32'd0 : iv_rdata[32 + NB +: 32]));
+            ss_ram #(.W(IEW), .AW(IEB), .INIT_FILE(IEV_FILE)) u_iev (
+                .clk(clk), .re(iv_re), .raddr(ip), .rdata(iv_rdata), .we(1'b0), .waddr({IEB{1'b0}}), .wdata({IEW{1'b0}}));
+        end else begin : no_iext
+            // no events: the list holds only its end marker (step 0xffffffff), every current is 0
+            assign ie_rdata = 32'd0;
+            assign iv_rdata = {{(IEW-32){1'b0}}, 32'hFFFFFFFF};
+            wire unused_iext = &{1'b0, ie_re, ie_raddr, ie_we, iv_re, ip, iv_rdata[IEW-1:32], 1'b0};
+        end
+    endgenerate
     ss_ram #(.W(SEW), .AW(SEB), .INIT_FILE(SEV_FILE)) u_sev (
         .clk(clk), .re(sv_re), .raddr(sp), .rdata(sv_rdata), .we(1'b0), .waddr({SEB{1'b0}}), .wdata({SEW{1'b0}}));
 

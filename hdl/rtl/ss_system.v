@@ -26,7 +26,7 @@
 //   STATE (and, with STDP, the initial weights) to restart from t = 0.
 module ss_system #(
     parameter integer MODEL = 0, NETM = 0, DTV = 0, N = 8, NB = 3, SB = 4, NCUR = 1, CB = 2, RB = 1,
-    parameter integer YB = 1, WB = 24, IEB = 1, SEB = 1,
+    parameter integer YB = 1, WB = 24, IEB = 1, IEXT = 1, SEB = 1,
     parameter integer NSRC = 8,        // neurons + spike sources
     // the STDP unit (ss_stdp.v), passed through to the core (STDP = 0: none; see ss_core.v)
     parameter integer STDP = 0, QB = 1, CPB = 1,
@@ -142,7 +142,7 @@ module ss_system #(
     reg [31:0] h_addr;
     reg [7:0]  h_lane;
     ss_core #(.MODEL(MODEL), .NETM(NETM), .DTV(DTV), .N(N), .NB(NB), .SB(SB), .NCUR(NCUR), .CB(CB), .RB(RB),
-              .YB(YB), .WB(WB), .IEB(IEB), .SEB(SEB), .STDP(STDP), .NSRC(NSRC), .QB(QB), .CPB(CPB), .PAIR(PAIR),
+              .YB(YB), .WB(WB), .IEB(IEB), .IEXT(IEXT), .SEB(SEB), .STDP(STDP), .NSRC(NSRC), .QB(QB), .CPB(CPB), .PAIR(PAIR),
               .MULT(MULT), .AP(AP), .AM(AM), .WMIN(WMIN), .WMAX(WMAX), .DPRE(DPRE), .DPOST(DPOST), .RKB(RKB),
               .ELIG(ELIG), .SCALED(SCALED), .EDEC(EDEC), .LR(LR), .LRB(LRB), .DRIFT(DRIFT), .TWMIN(TWMIN),
               .TWMAX(TWMAX), .PERIOD(PERIOD), .NPLS(NPLS), .NPL(NPL), .MODK(MODK), .MDEC(MDEC), .MBIAS(MBIAS),

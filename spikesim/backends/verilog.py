@@ -263,7 +263,7 @@ def emit(plan: Plan, out_dir: str | Path, max_delay: int = MAX_DELAY, mem_dir: s
               "NETM": int(model == "Izhikevich" and plan.pops[neurons[0]].model.integrator == "netm"),
               "DTV": int(fplan.pops[neurons[0]].coef["dtv"][0]) if model == "Izhikevich" else 0,
               "N": n_neur, "NB": nb, "SB": sb, "NCUR": ncur, "CB": cb, "RB": rb, "YB": yb, "WB": F.WEIGHT_BITS,
-              "IEB": _bits(len(iev_words)), "SEB": _bits(len(sev_words))}
+              "IEB": _bits(len(iev_words)), "IEXT": int(bool(iev)), "SEB": _bits(len(sev_words))}
     widths = {"state.hex": 32 * (2 + ncur), "params.hex": 32 * len(pr_fields), "ptr.hex": 2 * yb,
               "syn.hex": F.WEIGHT_BITS + rb + cb + nb + int(bool(stdp)), "iev.hex": 64 + nb, "sev.hex": 32 + sb}
     images = {"state.hex": state_words, "params.hex": param_words, "ptr.hex": ptr_words, "syn.hex": syn_words,

@@ -29,7 +29,8 @@ Resource estimate
 :func:`estimate` sizes a design before the long flow: block RAMs from the memory sizes the emitter
 computed (every ``ss_ram`` of the core, the STDP unit and the spike FIFO, each mapped to the
 cheapest block configuration of the family, as yosys' ``memory_libmap`` does for these simple
-dual-port RAMs; memories of at most :data:`SMALL_MEM_BITS` bits or 32 words go to LUTs), LUTs and
+dual-port RAMs; on ECP5 memories of at most :data:`SMALL_MEM_BITS` bits or 32 words go to LUT RAM,
+on iCE40, which has none, only memories of at most 4 words go to flip-flops), LUTs and
 DSPs from a linear model fitted to the yosys table of ``docs/hdl.md`` and to the builds of
 ``bench/fpga_flow.py`` (LIF, two exponential currents, no plasticity). :func:`check_fit` raises
 :class:`DoesNotFit` naming the board, the resource, the estimate and the capacity.
@@ -43,8 +44,15 @@ from dataclasses import dataclass, field
 
 __all__ = ["BOARDS", "Board", "DoesNotFit", "Estimate", "check_fit", "estimate", "get_board", "memories"]
 
-#: Memories of at most this many bits (or at most 32 words) are left to LUTs / flip-flops.
+#: ECP5: memories of at most this many bits (or at most ``LOGIC_MAX_DEPTH`` words) are left to LUT RAM.
 SMALL_MEM_BITS = 1024
+#: Memories of at most this many words are left to LUTs / flip-flops. The iCE40 has no LUT RAM: yosys
+#: 0.70 (synth_ice40) puts even a 8 x 32 or 32 x 5 memory in an SB_RAM40_4K, a 4 x 64 one in flip-flops.
+LOGIC_MAX_DEPTH = {"ecp5": 32, "ice40": 4}
+#: Read-only memories (images, never written): on the iCE40 yosys turns those of at most 32 words into
+#: logic too (the N = 16 iCEBreaker build: 25 EBR, the 32-word fan-out pointers and spike-source events
+#: in LUTs).
+ROMS = frozenset({"ptr", "iev", "sev", "stdp_cptr", "stdp_csc"})
 
 #: Block-RAM shapes (depth, width) of simple dual-port RAMs: ECP5 DP16KD / PDPW16KD, iCE40 SB_RAM40_4K.
 BRAM_SHAPES: dict[str, tuple[tuple[int, int], ...]] = {
@@ -54,23 +62,24 @@ BRAM_SHAPES: dict[str, tuple[tuple[int, int], ...]] = {
 #: Bits of one block RAM.
 BRAM_BITS = {"ecp5": 18432, "ice40": 4096}
 
-#: LUT model: LUT4 = base + per_neuron * N (+ stdp when the design has the STDP unit), fitted to yosys
-#: 0.70 (synth_ecp5; synth_ice40 -dsp): ECP5 N = 64 / 256: 3957 / 4029 LUT4, iCE40 4400 / 4952 (docs/hdl.md,
-#: spikesim_axi_top), plus the UART bridge and board top (``uart``: 4594 LUT4 for the N = 64 ULX3S build of
-#: bench/fpga_flow.py against 3957 without them; not measured on iCE40, the same number is used). ``stdp``: a
-#: rough allowance for the STDP unit (docs/hdl.md: +~1000 LUT on xc7), not fitted.
+#: LUT model: LUT4 = base + per_neuron * N + per_current * NCUR (+ uart with the UART bridge and board
+#: top, + stdp with the STDP unit), fitted to yosys 0.70 (synth_ecp5; synth_ice40 -dsp) on 2026-12-05:
+#: spikesim_axi_top of bench/fpga_resources.py's network (NCUR = 2) at N = 64 / 256: ECP5 3370 / 3371,
+#: iCE40 3865 / 4320 LUT4; spikesim_uart_top at N = 16 without currents / with one and at N = 64 with two:
+#: ECP5 3176 / 3533 / 4373, iCE40 3460 / 3975 / 4571 (the iCE40 fit is within 1 %, the ECP5 one up to
+#: +10 %). ``stdp``: a rough allowance for the STDP unit (docs/hdl.md: +~1000 LUT on xc7), not fitted.
 LUT_MODEL: dict[str, dict[str, float]] = {
-    "ecp5": {"base": 3933.0, "per_neuron": 0.375, "uart": 640.0, "stdp": 1500.0},
-    "ice40": {"base": 4216.0, "per_neuron": 2.875, "uart": 640.0, "stdp": 1500.0},
+    "ecp5": {"base": 2370.0, "per_neuron": 0.0, "per_current": 500.0, "uart": 1000.0, "stdp": 1500.0},
+    "ice40": {"base": 2713.0, "per_neuron": 2.37, "per_current": 500.0, "uart": 706.0, "stdp": 1500.0},
 }
 #: Multipliers mapped to DSP blocks (MULT18X18D / SB_MAC16): ``core + per_current x NCUR`` (LIF: 15 with one
 #: exponential current, the ULX3S test; 23 with two, docs/hdl.md and bench/fpga_flow.py), more with the STDP
 #: unit's 40 x 32-bit products (``stdp``, a rough allowance). Izhikevich designs: not measured.
 DSP_MODEL: dict[str, int] = {"core": 7, "per_current": 8, "stdp": 8}
 #: Logic cells that place and route counts per yosys LUT4 (ECP5 TRELLIS_COMB: LUT4 + 2 per CCU2C carry +
-#: LUT RAM: 6798 for 4046 LUT4 at N = 16, 6756 for 4594 at N = 64 on the ULX3S; iCE40 ICESTORM_LC: LUT4 and
-#: unpacked FFs and carries, not measured on the core).
-CELLS_PER_LUT: dict[str, float] = {"ecp5": 1.7, "ice40": 1.15}
+#: LUT RAM: 6798 for 4046 LUT4 at N = 16, 6756 for 4594 at N = 64 on the ULX3S; iCE40 ICESTORM_LC: LUT4,
+#: unpacked FFs and carries: 4177 for 3460 LUT4, the N = 16 iCEBreaker build of tests/test_fpga_build.py).
+CELLS_PER_LUT: dict[str, float] = {"ecp5": 1.7, "ice40": 1.21}
 #: The UART bridge's payload buffer (ss_uart_bridge.v: u_buf, 64 x 32 bits).
 UART_BUF: tuple[int, int] = (64, 32)
 
@@ -99,6 +108,12 @@ class Board:
         capacity: available resources: ``lut`` (LUT4), ``ff``, ``bram`` (blocks), ``dsp``, ``io``.
         uart_note: how the UART reaches the host.
         sources: where the pins come from.
+        fifo_aw: the spike FIFO's address bits in builds for this board (None: the emitter's, 1024
+            spikes); the iCEBreaker's 256 spikes take 2 of its 30 block RAMs instead of 8.
+        router: nextpnr's router for this board: ``"router2"`` (ECP5: router1 was still far from
+            routed after 15 min on the 64-neuron ULX3S design) or ``"router1"`` (iCE40: router2 was
+            stuck at 2 overused wires after 1900 iterations on the 16-neuron iCEBreaker design,
+            which router1 routed in 108 s).
     """
 
     name: str
@@ -117,6 +132,8 @@ class Board:
     io_standard: str = "LVCMOS33"
     sources: tuple[str, ...] = field(default=())
     div_bits: int = 0
+    fifo_aw: int | None = None
+    router: str = "router2"
 
     @property
     def design_hz(self) -> int:
@@ -171,7 +188,8 @@ BOARDS: dict[str, Board] = {
         capacity={"lut": 5280, "ff": 5280, "bram": 30, "dsp": 8, "io": 39},
         uart_note="on-board FTDI FT2232H, channel B (/dev/ttyUSB1 on Linux)", io_standard="SB_LVCMOS",
         sources=("https://github.com/icebreaker-fpga/icebreaker-examples/blob/master/icebreaker.pcf",
-                 "amaranth-boards 0.0.21: amaranth_boards/icebreaker.py")),
+                 "amaranth-boards 0.0.21: amaranth_boards/icebreaker.py"), div_bits=1, fifo_aw=8,
+        router="router1"),
 }
 
 
@@ -196,9 +214,11 @@ def memories(params: Mapping[str, int], sys_params: Mapping[str, int] | None = N
     nb, sb, yb, rb, ncur = p["NB"], p["SB"], p["YB"], p["RB"], p["NCUR"]
     stdp = int(p.get("STDP", 0))
     pw = 32 * (5 + 2 * ncur) if p["MODEL"] == 0 else 32 * (6 + ncur)
-    mems = {"state": (1 << nb, 32 * (2 + ncur)), "param": (1 << nb, pw), "iext": (1 << nb, 32),
+    mems = {"state": (1 << nb, 32 * (2 + ncur)), "param": (1 << nb, pw),
             "list": (1 << sb, sb), "ptr": (1 << sb, 2 * yb), "syn": (1 << yb, p["WB"] + rb + p["CB"] + nb + stdp),
-            "iev": (1 << p["IEB"], 64 + nb), "sev": (1 << p["SEB"], 32 + sb)}
+            "sev": (1 << p["SEB"], 32 + sb)}
+    if p.get("IEXT", 1):  # external-current events (ss_core.v IEXT)
+        mems.update({"iext": (1 << nb, 32), "iev": (1 << p["IEB"], 64 + nb)})
     for g in range(ncur + 2):
         mems[f"ring{g}"] = (1 << (rb + nb), 32)
     if stdp:
@@ -213,9 +233,10 @@ def memories(params: Mapping[str, int], sys_params: Mapping[str, int] | None = N
     return mems
 
 
-def bram_blocks(depth: int, width: int, family: str) -> int:
-    """Block RAMs for one ``depth`` x ``width`` RAM (0 when it is small enough for LUTs)."""
-    if depth * width <= SMALL_MEM_BITS or depth <= 32:
+def bram_blocks(depth: int, width: int, family: str, rom: bool = False) -> int:
+    """Block RAMs for one ``depth`` x ``width`` RAM (0 when it is small enough for LUTs); ``rom``: never written."""
+    small = 32 if rom else LOGIC_MAX_DEPTH[family]
+    if depth <= small or (family == "ecp5" and depth * width <= SMALL_MEM_BITS):
         return 0
     return min(math.ceil(width / w) * math.ceil(depth / d) for d, w in BRAM_SHAPES[family])
 
@@ -249,10 +270,11 @@ def estimate(params: Mapping[str, int], sys_params: Mapping[str, int] | None, fa
     if family not in BRAM_SHAPES:
         raise ValueError(f"family={family!r} not in {sorted(BRAM_SHAPES)}")
     mems = memories(params, sys_params, uart)
-    per = {name: bram_blocks(d, w, family) for name, (d, w) in mems.items()}
+    per = {name: bram_blocks(d, w, family, rom=name in ROMS) for name, (d, w) in mems.items()}
     m = LUT_MODEL[family]
     stdp = bool(params.get("STDP", 0))
-    lut = m["base"] + m["per_neuron"] * params["N"] + (m["uart"] if uart else 0.0) + (m["stdp"] if stdp else 0.0)
+    lut = (m["base"] + m["per_neuron"] * params["N"] + m["per_current"] * params["NCUR"] + (m["uart"] if uart else 0.0)
+           + (m["stdp"] if stdp else 0.0))
     dsp = DSP_MODEL["core"] + DSP_MODEL["per_current"] * params["NCUR"] + (DSP_MODEL["stdp"] if stdp else 0)
     return Estimate(family, round(lut), sum(per.values()), dsp, sum(d * w for d, w in mems.values()), per)
 

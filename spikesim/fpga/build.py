@@ -160,16 +160,16 @@ def _parse_pnr_report(path: Path) -> tuple[dict[str, tuple[int, int]], dict[str,
 
 
 def run_flow(sources: Sequence[str | Path], board: str | Board, out_dir: str | Path, *,
-             data_files: Sequence[str | Path] = (), baud: int = 115200, seed: int = 1, router: str = "router2",
+             data_files: Sequence[str | Path] = (), baud: int = 115200, seed: int = 1, router: str | None = None,
              timeout: float = 3600.0) -> BuildReport:
     """yosys -> nextpnr -> pack of ``spikesim_board_top`` for ``board``; outputs in ``out_dir``.
 
     ``sources``: every Verilog file of ``spikesim_uart_top`` (the board top is added); ``data_files``:
     memory images read by ``$readmemh``; ``baud``: UART bit/s; ``seed``: nextpnr's placement seed;
-    ``router``: nextpnr's router (``"router2"``; ``"router1"``, nextpnr's default, was still far from
-    routed after 15 min on the 64-neuron ULX3S design, which router2 finished); ``timeout``: seconds
-    per stage."""
+    ``router``: nextpnr's router, ``"router1"`` or ``"router2"`` (default: the board's, ``Board.router``);
+    ``timeout``: seconds per stage."""
     b = get_board(board)
+    router = b.router if router is None else router
     if router not in ("router1", "router2"):
         raise ValueError(f"router={router!r} must be 'router1' or 'router2'")
     out = Path(out_dir).resolve()
@@ -224,7 +224,7 @@ def _plan(net: Any) -> Any:
 
 
 def build(net: Any, board: str | Board = "ulx3s-85f", out_dir: str | Path | None = None, *, baud: int = 115200,
-          fifo_aw: int | None = None, fit_check: bool = True, seed: int = 1, router: str = "router2",
+          fifo_aw: int | None = None, fit_check: bool = True, seed: int = 1, router: str | None = None,
           timeout: float = 3600.0) -> BuildReport:
     """Build a bitstream of ``net`` for ``board``; returns the :class:`BuildReport` (also ``report.json``).
 
@@ -235,10 +235,10 @@ def build(net: Any, board: str | Board = "ulx3s-85f", out_dir: str | Path | None
         out_dir: build directory (created; default: a new directory under the spikesim cache).
             ``out_dir/rtl`` holds the emitted design; logs, constraints and the bitstream are in ``out_dir``.
         baud: UART bit rate (bit/s); the design clock must give at least 8 clocks per bit.
-        fifo_aw: spike FIFO address bits (default: the emitter's, 1024 spikes).
+        fifo_aw: spike FIFO address bits (default: the board's ``fifo_aw``, else the emitter's, 1024 spikes).
         fit_check: refuse (:class:`~spikesim.fpga.boards.DoesNotFit`) a design whose estimate exceeds the device.
         seed: nextpnr placement seed.
-        router: nextpnr router, ``"router2"`` (default) or ``"router1"``.
+        router: nextpnr router, ``"router1"`` or ``"router2"`` (default: the board's, ``Board.router``).
         timeout: seconds allowed per stage.
 
     Raises:
@@ -251,7 +251,7 @@ def build(net: Any, board: str | Board = "ulx3s-85f", out_dir: str | Path | None
     b = get_board(board)
     if int(baud) <= 0:
         raise ValueError(f"baud={baud} must be a positive bit rate")
-    faw = verilog.FIFO_AW if fifo_aw is None else int(fifo_aw)
+    faw = (b.fifo_aw or verilog.FIFO_AW) if fifo_aw is None else int(fifo_aw)
     if not 1 <= faw <= 16:
         raise ValueError(f"fifo_aw={fifo_aw} must be 1 .. 16 (spike FIFO of 2**fifo_aw entries)")
     plan = _plan(net)
