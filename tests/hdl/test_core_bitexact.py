@@ -133,6 +133,8 @@ def test_bitexact_icarus(tmp_path, case, iverilog_available):
     out = compare(net, tmp_path, steps, "icarus")
     assert out["spikes"] > 2 * n
     assert (out["design"].params["NCUR"] == 0) == case.endswith("no-current")
+    # without step currents the core has no iext RAM (IEXT = 0): izh-euler-ioffset
+    assert out["design"].params["IEXT"] == int(VARIANTS.get(case, {}).get("step_current", True))
 
 
 BOTH = {  # run on every simulator (Verilator builds take ~20 s each, so only two)
