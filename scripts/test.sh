@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The full test suite (HDL simulations included): creates .venv, installs spikesim with its test
 # dependencies (and Icarus Verilog through apt-get when it is missing), then runs pytest in two
-# parts: the suite proper (-m "not slow"; about 15 min on 2 cores), then the long published
+# parts: the suite proper (-m "not slow"; about 6 min on 2 cores), then the long published
 # reproductions (-m slow: several seeds of Song 2000, polychronization 300 s, DA-STDP 1200 s, NALSM,
-# and the full open-FPGA flow to bitstreams; about 12 min on 2 cores). Arguments go to both parts,
+# and the full open-FPGA flow to bitstreams; about 11-13 min on 2 cores). Arguments go to both parts,
 # e.g. ./scripts/test.sh tests/hdl; SPIKESIM_SKIP_SLOW=1 runs only the first part.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -78,8 +78,10 @@ def test_polychronization_weights_after_300_s(seed):
 DA_SECONDS = 1200.0  # MODELS.md §5, the fast variant (the full 3600-s check is examples/da_stdp.py --seconds 3600)
 
 
-@pytest.mark.parametrize("seed,reward", [(0, True), (1, True), (2, True), (0, False), (1, False)],
-                         ids=["reward-0", "reward-1", "reward-2", "no_reward-0", "no_reward-1"])
+# three seeds with reward, one control without (no_reward seed 1 also passed, 0.028, and was dropped
+# from the suite on 2026-12-05 to keep the whole suite under 20 min on 2 cores: ~170 s a run)
+@pytest.mark.parametrize("seed,reward", [(0, True), (1, True), (2, True), (0, False)],
+                         ids=["reward-0", "reward-1", "reward-2", "no_reward-0"])
 def test_da_stdp_fast_variant(seed, reward):
     r = dastdp.simulate(seed, DA_SECONDS * 1000.0, reward=reward)
     msg = (f"target synapse {r['final']:.3f} (max {r['max']:.3f}), {r['rewards']} rewards, "
