@@ -31,8 +31,8 @@ computed (every ``ss_ram`` of the core, the STDP unit and the spike FIFO, each m
 cheapest block configuration of the family, as yosys' ``memory_libmap`` does for these simple
 dual-port RAMs; on ECP5 memories of at most :data:`SMALL_MEM_BITS` bits or 32 words go to LUT RAM,
 on iCE40, which has none, only memories of at most 4 words go to flip-flops), LUTs and
-DSPs from a linear model fitted to the yosys table of ``docs/hdl.md`` and to the builds of
-``bench/fpga_flow.py`` (LIF, two exponential currents, no plasticity). :func:`check_fit` raises
+DSPs from a linear model in N and the number of exponential currents, fitted to yosys runs of the
+board and AXI tops (:data:`LUT_MODEL`; LIF, no plasticity). :func:`check_fit` raises
 :class:`DoesNotFit` naming the board, the resource, the estimate and the capacity.
 """
 
@@ -78,7 +78,7 @@ LUT_MODEL: dict[str, dict[str, float]] = {
 DSP_MODEL: dict[str, int] = {"core": 7, "per_current": 8, "stdp": 8}
 #: Logic cells that place and route counts per yosys LUT4 (ECP5 TRELLIS_COMB: LUT4 + 2 per CCU2C carry +
 #: LUT RAM: 6798 for 4046 LUT4 at N = 16, 6756 for 4594 at N = 64 on the ULX3S; iCE40 ICESTORM_LC: LUT4,
-#: unpacked FFs and carries: 4177 for 3460 LUT4, the N = 16 iCEBreaker build of tests/test_fpga_build.py).
+#: unpacked FFs and carries: 4149 for 3446 LUT4, the N = 16 iCEBreaker build of tests/test_fpga_build.py).
 CELLS_PER_LUT: dict[str, float] = {"ecp5": 1.7, "ice40": 1.21}
 #: The UART bridge's payload buffer (ss_uart_bridge.v: u_buf, 64 x 32 bits).
 UART_BUF: tuple[int, int] = (64, 32)
